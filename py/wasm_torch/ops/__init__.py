@@ -1,0 +1,21 @@
+"""Canonical ops. Each module registers its op family with `registry.define` (schema, shape and
+dtype inference, numpy reference) and the frontend spellings that lower onto it."""
+
+from . import registry
+from . import (  # noqa: F401  (importing registers the ops)
+    activation,
+    attention,
+    conv,
+    creation,
+    elementwise,
+    indexing,
+    linalg,
+    norm,
+    pool,
+    reduction,
+    resize,
+    rnn,
+    shape,
+)
+
+__all__ = ["registry"]

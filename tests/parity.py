@@ -1,0 +1,95 @@
+"""One-line parity checks of a canonical op against real PyTorch (tinygrad's helper_test_op idea).
+
+    parity("conv2d", F.conv2d, [x, w, b], stride=2, padding=1)
+
+Tensor positional/keyword arguments become graph inputs; everything else is passed as is to both
+torch and our lowering (so the canonical schema's argument names are torch's). Checks the inferred
+shape and dtype against torch's, and the reference values with the project's one tolerance formula.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from wasm_torch.ir import Graph, TensorMeta
+from wasm_torch.ops import registry
+from wasm_torch.runtime.reference import run_graph
+
+TORCH_TO_NAME = {
+    torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
+    torch.bfloat16: "bfloat16", torch.int64: "int64", torch.int32: "int32", torch.int16: "int16",
+    torch.int8: "int8", torch.uint8: "uint8", torch.bool: "bool",
+}
+
+
+def close(ours: np.ndarray, ref: np.ndarray, tol: float = 1e-4) -> tuple[bool, float]:
+    """The project's tolerance: max|ours - torch| <= tol * max(1, max|torch|); exact for ints/bools."""
+    ref = np.asarray(ref)
+    ours = np.asarray(ours)
+    if ours.shape != ref.shape:
+        return False, float("inf")
+    if ref.size == 0:
+        return True, 0.0
+    if ref.dtype.kind in "biu":
+        diff = float(np.max(np.abs(ours.astype(np.int64) - ref.astype(np.int64))))
+        return diff == 0, diff
+    r = ref.astype(np.float64)
+    o = ours.astype(np.float64)
+    both_nan = np.isnan(r) & np.isnan(o)
+    same_inf = np.isinf(r) & (o == r)
+    d = np.where(both_nan | same_inf, 0.0, np.abs(o - r))
+    diff = float(np.nan_to_num(np.max(d), nan=np.inf))
+    finite = r[np.isfinite(r)]
+    scale = max(1.0, float(np.max(np.abs(finite))) if finite.size else 1.0)
+    return diff <= tol * scale, diff
+
+
+def to_numpy(t: torch.Tensor) -> np.ndarray:
+    if t.dtype == torch.bfloat16:
+        t = t.float()
+    return t.detach().contiguous().numpy()
+
+
+def flatten_outputs(out: Any) -> list[torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return [out]
+    flat: list[torch.Tensor] = []
+    for o in out:
+        flat += flatten_outputs(o)
+    return flat
+
+
+def parity(op: str, torch_fn: Any, args: list[Any], tol: float = 1e-4, **kwargs: Any) -> list[np.ndarray]:
+    """Run `op` through our lowering + reference and `torch_fn` on the same inputs; assert they agree."""
+    g = Graph()
+    feeds: list[np.ndarray] = []
+
+    def wrap(v: Any) -> Any:
+        if isinstance(v, torch.Tensor):
+            ref = g.add_input(f"in{len(feeds)}", TensorMeta(TORCH_TO_NAME[v.dtype], tuple(v.shape)))
+            feeds.append(to_numpy(v))
+            return ref
+        if isinstance(v, (list, tuple)) and any(isinstance(x, torch.Tensor) for x in v):
+            return [wrap(x) for x in v]
+        if isinstance(v, torch.dtype):
+            return TORCH_TO_NAME[v]
+        return v
+
+    pos = [wrap(v) for v in args]
+    kw = {k: wrap(v) for k, v in kwargs.items()}
+    outs = registry.lower_call(g, op, pos, kw, source="parity")
+    g.outputs = [r.name for r in outs]
+    with torch.no_grad():
+        expected = flatten_outputs(torch_fn(*args, **kwargs))
+    assert len(expected) == len(outs), f"{op}: {len(outs)} outputs, torch gives {len(expected)}"
+    got = run_graph(g, feeds)
+    for i, (r, e, o) in enumerate(zip(outs, expected, got)):
+        meta = g.values[r.name]
+        assert meta.shape == tuple(e.shape), f"{op} output {i}: inferred shape {meta.shape}, torch {tuple(e.shape)}"
+        assert meta.dtype == TORCH_TO_NAME[e.dtype], f"{op} output {i}: inferred {meta.dtype}, torch {e.dtype}"
+        ok, diff = close(o, to_numpy(e), tol)
+        assert ok, f"{op} output {i}: max abs diff {diff} (shape {tuple(e.shape)})"
+    return got
