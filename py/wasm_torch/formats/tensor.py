@@ -53,6 +53,15 @@ class TensorData:
         self.dtype, self.shape, self.strides, self.offset = dtype, shape, strides, offset
         self.storage, self.name = mv, name
 
+    def __setstate__(self, state: Any) -> None:
+        # copy.copy restores through here, and so would a hostile pickle's BUILD on a tensor it
+        # just rebuilt: both go through the constructor's checks again.
+        slots = state[1] if isinstance(state, tuple) and len(state) == 2 else None
+        if not isinstance(slots, dict) or set(slots) != set(self.__slots__):
+            raise FormatError("tensor: refusing to overwrite a tensor's fields with malformed state")
+        self.__init__(slots["dtype"], slots["shape"], slots["storage"], slots["strides"],
+                      slots["offset"], slots["name"])
+
     @property
     def numel(self) -> int:
         n = 1
@@ -87,7 +96,8 @@ class TensorData:
         fmt = DTYPES[self.dtype][1]
         if self.dtype == "bfloat16":
             vals = struct.unpack(f"<{self.numel}H", raw)
-            return list(struct.unpack(f"<{self.numel}f", struct.pack(f"<{self.numel}I", *(v << 16 for v in vals))))
+            widened = struct.pack(f"<{self.numel}I", *(v << 16 for v in vals))
+            return list(struct.unpack(f"<{self.numel}f", widened))
         if fmt is None:
             raise FormatError(f"{self.name or 'tensor'}: cannot decode dtype {self.dtype}")
         return list(struct.unpack(f"<{self.numel}{fmt}", raw))

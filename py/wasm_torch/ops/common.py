@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..dtypes import result_type
+from ..dtypes import is_float, result_type
 from ..errors import ShapeError
-from ..ir import TensorMeta
+from ..ir import Graph, Ref, TensorMeta
 
 
 def shape_of(v: object) -> tuple[int, ...]:
@@ -70,3 +70,37 @@ def infer_reshape(shape: tuple[int, ...], target: list[int]) -> tuple[int, ...]:
     if numel(tuple(target)) != total or any(d < 0 for d in target):
         raise ShapeError(f"shape {target} is invalid for input of size {total}")
     return tuple(target)
+
+
+def emit(g: Graph, op: str, src: str, *positional: object, **keywords: object) -> list[Ref]:
+    """Add a canonical node from a lowering: bind against the op's schema (filling defaults)."""
+    from . import registry
+
+    args = registry.OPS[op].schema.bind(list(positional), keywords, src)
+    return g.add_node(op, dict(args), src)
+
+
+def expand_ints(values: list[int], n: int, what: str) -> list[int]:
+    """An int list for `n` spatial dims; a single value repeats (ATen's expand_param_if_needed)."""
+    if len(values) == 1:
+        return list(values) * n
+    if len(values) != n:
+        raise ShapeError(f"{what} needs 1 or {n} values, got {list(values)}")
+    return list(values)
+
+
+def float_dtype(dtype: str) -> str:
+    """Result dtype of a floating-point function (sqrt, true division...): ints and bools give float32."""
+    return dtype if is_float(dtype) else "float32"
+
+
+def opmath(dtype: str) -> str:
+    """The dtype torch computes in for `dtype` (its "opmath" type): half types widen to float32."""
+    return "float32" if dtype in ("float16", "bfloat16") else dtype
+
+
+def array_meta(x: object) -> object:
+    """A numpy array as a TensorMeta (Python numbers pass through): lets references promote like infer."""
+    if hasattr(x, "dtype") and hasattr(x, "shape"):
+        return TensorMeta("bool" if x.dtype.kind == "b" else x.dtype.name, tuple(x.shape))
+    return x

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..dtypes import DTYPES
 from ..errors import ShapeError, UnsupportedError, WasmTorchError
 from ..ir import Graph, Ref, TensorMeta
 
@@ -112,6 +113,8 @@ def _accepts(arg: Arg, v: Any) -> bool:
         return isinstance(v, str)
     if base == "Scalar":
         return isinstance(v, (int, float, bool, complex))
+    if base == "ScalarType":  # a dtype name; rejecting anything else lets `to` overloads tell dtype from device
+        return isinstance(v, str) and v in DTYPES
     return True
 
 
@@ -211,6 +214,8 @@ class OpDef:
         a = A((k, _to_meta(g, v)) for k, v in args.items())
         try:
             out = self.infer(a)
+        except ShapeError as e:  # raised by shared shape helpers: name the op and the source
+            raise ShapeError(f"{self.name}: {e}{_at(source)}") from None
         except WasmTorchError:
             raise
         except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError) as e:

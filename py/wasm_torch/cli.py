@@ -1,0 +1,166 @@
+"""The `wasm-torch` command line: inspect and run models (exit 0 ok, 2 bad input/unsupported)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from . import __version__
+from .errors import WasmTorchError
+
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "samples", "tiny_cnn.pt2")
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(d) for d in text.replace("x", ",").split(",") if d.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad shape {text!r}: expected e.g. 1,3,224,224") from None
+    if any(d < 0 for d in dims):
+        raise argparse.ArgumentTypeError(f"bad shape {text!r}: negative size")
+    return dims
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", nargs="?", help="a .pt2 or TorchScript .pt file (default: the built-in sample)")
+    p.add_argument("--weights", help="safetensors or torch.save state_dict/checkpoint replacing the weights")
+    p.add_argument("--input-shape", action="append", type=_shape, default=[], metavar="1,3,224,224",
+                   help="shape of an input (repeat in input order) when the file carries no example input")
+    p.add_argument("--input-dtype", action="append", default=[], metavar="DTYPE",
+                   help="dtype of an input (repeat in input order): float32, int64, bool, ...")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and full source paths")
+
+
+def _model_path(args: argparse.Namespace) -> str:
+    if args.model:
+        return args.model
+    print(f"(no model given: using the built-in sample {os.path.basename(SAMPLE)})", file=sys.stderr)
+    return SAMPLE
+
+
+def _specs(args: argparse.Namespace) -> tuple[Any, Any]:
+    return (args.input_shape or None), (args.input_dtype or None)
+
+
+def _fmt_table(s: dict[str, Any]) -> str:
+    lines = [f"file     {s['file']}", f"format   {s['format_description']}"]
+    for kind in ("inputs", "outputs"):
+        for i, v in enumerate(s[kind]):
+            label = kind[:-1] if i == 0 and len(s[kind]) == 1 else f"{kind[:-1]} {i}"
+            lines.append(f"{label:<8} {v['name']}: {v['dtype']}{v['shape']}")
+    p = s["params"]
+    lines.append(f"params   {p['count']:,} in {p['tensors']} tensors ({p['bytes'] / 1e6:.2f} MB)")
+    if s["op_histogram"]:
+        lines.append(f"ops      {s['op_count']} nodes, {len(s['op_histogram'])} kinds:")
+        width = max(len(k) for k in s["op_histogram"])
+        lines += [f"  {op:<{width}}  {n}" for op, n in s["op_histogram"].items()]
+    if s["unsupported"]:
+        lines.append(f"UNSUPPORTED ({len(s['unsupported'])}):")
+        lines += [f"  {u['op']}  at {u['source']}" if u["source"] else f"  {u['op']}" for u in s["unsupported"]]
+    lines += [f"warning  {w}" for w in s["warnings"]]
+    return "\n".join(lines)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .model import inspect
+
+    shapes, dtypes = _specs(args)
+    s = inspect(_model_path(args), shapes, dtypes, args.weights)
+    print(json.dumps(s, indent=2) if args.json else _fmt_table(s))
+    return 0 if s["ok"] else 2
+
+
+def _load_npy(path: str) -> Any:
+    import numpy as np
+
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise WasmTorchError(f"{path}: not a readable .npy file ({e})") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        import numpy as np
+    except ImportError:
+        raise WasmTorchError("`run` needs numpy for the reference runtime: pip install 'wasm-torch[reference]'") from None
+    from .model import load
+
+    path = _model_path(args)
+    arrays = [_load_npy(p) for p in args.input]
+    shapes, dtypes = _specs(args)
+    if arrays and shapes is None:
+        # A 0-d array stands for a scalar argument (forward(x, sr: int)) and is folded as a constant.
+        shapes = [a.item() if a.ndim == 0 else tuple(a.shape) for a in arrays]
+        dtypes = [str(a.dtype) if a.dtype != np.bool_ else "bool" for a in arrays]
+    model = load(path, shapes, dtypes, args.weights)
+    for w in model.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    g = model.graph
+    if not arrays:
+        rng = np.random.default_rng(0)
+        for name in g.inputs:
+            meta = g.values[name]
+            if meta.dtype.startswith("float"):
+                arrays.append(rng.standard_normal(meta.shape).astype(meta.dtype))
+            else:
+                arrays.append(np.zeros(meta.shape, dtype=meta.dtype))
+        print(f"(no --input given: random inputs {[list(a.shape) for a in arrays]}, seed 0)", file=sys.stderr)
+    else:
+        arrays = [a for a in arrays if a.ndim > 0 or len(arrays) == len(g.inputs)]
+    outs = model.run(*arrays)
+    if args.output and len(outs) != 1:
+        raise WasmTorchError(f"the model has {len(outs)} outputs: use --output-dir DIR instead of --output")
+    if args.output:
+        np.save(args.output, outs[0])
+    elif args.output_dir:
+        os.makedirs(args.output_dir, exist_ok=True)
+        for i, o in enumerate(outs):
+            np.save(os.path.join(args.output_dir, f"output_{i}.npy"), o)
+    for i, o in enumerate(outs):
+        stats = ""
+        if o.size and o.dtype.kind == "f":
+            stats = f" min {o.min():.4g} max {o.max():.4g} mean {o.mean():.4g}"
+        print(f"output_{i}: {o.dtype}{list(o.shape)}{stats}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wasm-torch", description="Convert and run PyTorch models for the browser.")
+    p.add_argument("--version", action="version", version=f"wasm-torch {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    pi = sub.add_parser("inspect", help="format, inputs/outputs, params, op histogram, unsupported ops")
+    _add_model_args(pi)
+    pi.add_argument("--json", action="store_true", help="machine-readable output (docs/inspect-json.md)")
+    pi.set_defaults(func=cmd_inspect)
+    pr = sub.add_parser("run", help="run a model on .npy inputs with the reference runtime")
+    _add_model_args(pr)
+    pr.add_argument("--input", action="append", default=[], metavar="X.npy", help="an input, repeated in input order")
+    out = pr.add_mutually_exclusive_group()
+    out.add_argument("--output", metavar="Y.npy", help="write the single output")
+    out.add_argument("--output-dir", metavar="DIR", help="write output_0.npy, output_1.npy, ...")
+    pr.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WasmTorchError as e:
+        if args.debug:
+            raise
+        print(f"wasm-torch: error: {e}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("wasm-torch: error: out of memory", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,773 @@
+"""The torch.export frontend: a .pt2 program (formats.md §3.3) -> one canonical ir.Graph.
+
+Handles the default TRAINING IR and core ATen after `run_decompositions()`. Every
+`torch.ops.aten.<op>.<overload>` node is bound by schema argument name and lowered through the op
+registry. Symbolic sizes fold to ints: dynamic dims take the user's input shapes (or the export
+hints), so `sym_size`, `operator.*` on sizes and `as_expr` sizes are plain numbers afterwards.
+`torch.cond` is inlined when its predicate is known at conversion time.
+
+Nothing named in the file is ever imported or called: targets are strings matched against
+allowlists; anything else is refused.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from .. import dtypes
+from ..errors import FormatError, SecurityError, ShapeError, UnsupportedError, WasmTorchError
+from ..formats.pt2 import Pt2Archive, export_dtype
+from ..ir import Graph, Node, Ref, TensorMeta
+from ..ops import registry
+from . import constfold, symexpr
+
+ATEN = "torch.ops.aten."
+COND = "torch.ops.higher_order.cond"
+SET_GRAD = "torch.ops.higher_order.wrap_with_set_grad_enabled"
+
+# Python-level arithmetic on symbolic sizes that export records as graph nodes.
+_SYM_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "floordiv": operator.floordiv,
+    "mod": operator.mod, "truediv": operator.truediv, "pow": operator.pow, "neg": operator.neg,
+    "pos": operator.pos, "abs": operator.abs, "eq": operator.eq, "ne": operator.ne,
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "and_": operator.and_, "or_": operator.or_, "not_": operator.not_,
+}
+SYM_TARGETS: dict[str, Callable[..., Any]] = {
+    **{f"_operator.{k}": f for k, f in _SYM_FUNCTIONS.items()},
+    **{f"operator.{k}": f for k, f in _SYM_FUNCTIONS.items()},
+    "torch.sym_not": operator.not_, "torch.sym_max": max, "torch.sym_min": min,
+    "torch.sym_float": float, "torch.sym_int": int, "torch.sym_ite": lambda c, a, b: a if c else b,
+    "torch.sym_sum": lambda xs: sum(xs), "torch._sym_sqrt": math.sqrt,
+    "math.ceil": math.ceil, "math.floor": math.floor, "math.trunc": math.trunc,
+}
+# aten ops on sizes, folded here from the (static) shapes the graph infers.
+_SIZE_OPS = {"sym_size.int", "sym_numel.default", "sym_stride.int", "sym_storage_offset.default",
+             "_assert_scalar.default", "sym_constrain_range.default",
+             "sym_constrain_range_for_size.default"}
+
+_MEMORY_FORMATS = {0: None, 1: "contiguous_format", 2: "channels_last", 3: "channels_last_3d",
+                   4: "preserve_format"}
+_LAYOUTS = {0: None, 1: "sparse_coo", 2: "sparse_csr", 3: "sparse_csc", 4: "sparse_bsr",
+            5: "sparse_bsc", 6: "_mkldnn", 7: "strided"}
+# Bound on subgraph nesting (cond inside cond ...): real programs nest a few levels.
+MAX_DEPTH = 32
+
+
+def convert_pt2(archive: Pt2Archive, input_shapes: Any = None, input_dtypes: Any = None,
+                filename: str = "", debug: bool = False, notes: list[str] | None = None) -> Graph:
+    """Convert a read .pt2 archive to a Graph.
+
+    `input_shapes`/`input_dtypes`: one entry per user input, as a list in input order or a dict by
+    input name (None entries keep the exported value). They set dynamic dims; static dims and
+    dtypes must match the export. `notes` collects non-fatal remarks (ignored buffer mutations...).
+    Raises UnsupportedError listing every unsupported node at once.
+    """
+    conv = _Converter(archive, filename or archive.filename or "model.pt2", debug)
+    g = conv.run(input_shapes, input_dtypes)
+    if notes is not None:
+        notes.extend(conv.notes)
+    return g
+
+
+class _Poisoned(Exception):
+    """A node reads a value that an unsupported node should have produced: skip it quietly."""
+
+
+_POISON = object()
+
+
+class _Scope:
+    """One graph's value table: the top-level program or an inlined cond branch."""
+
+    def __init__(self, graph: dict[str, Any], module: str, where: str):
+        self.graph = graph
+        self.env: dict[str, Any] = {}
+        self.tensor_values = _dict(graph.get("tensor_values", {}), where, "tensor_values")
+        self.sym_values = {**_dict(graph.get("sym_int_values", {}), where, "sym_int_values"),
+                           **_dict(graph.get("sym_bool_values", {}), where, "sym_bool_values"),
+                           **_dict(graph.get("sym_float_values", {}), where, "sym_float_values")}
+        self.module = module  # module path shown for nodes without an nn_module_stack
+
+
+class _Converter:
+    def __init__(self, archive: Pt2Archive, filename: str, debug: bool):
+        self.archive = archive
+        self.filename = filename
+        self.debug = debug
+        self.g = Graph()
+        self.syms: dict[str, int] = {}
+        self.problems: list[tuple[str, str]] = []
+        self.notes: list[str] = []
+        self.producers: dict[str, Node] = {}
+        # Values standing in for outputs of nodes that could not be converted.
+        self.stand_ins: set[str] = set()
+
+    # -- top level -----------------------------------------------------------------------------
+
+    def run(self, input_shapes: Any, input_dtypes: Any) -> Graph:
+        program = self.archive.program
+        gm = _dict(program.get("graph_module"), self.filename, "graph_module")
+        graph = _dict(gm.get("graph"), self.filename, "graph_module.graph")
+        sig = _dict(gm.get("signature"), self.filename, "graph_module.signature")
+        scope = _Scope(graph, "", self.filename)
+        self._bind_placeholders(scope, sig, program.get("range_constraints") or {},
+                                input_shapes, input_dtypes)
+        self._convert_nodes(scope, 0)
+        self._bind_outputs(scope, sig)
+        if self.problems:
+            raise UnsupportedError(f"{self.filename}: unsupported parts of the program", self.problems)
+        return self.g
+
+    def _bind_placeholders(self, scope: _Scope, sig: dict[str, Any], ranges: dict[str, Any],
+                           shapes: Any, dtypes_: Any) -> None:
+        specs = _list(sig.get("input_specs"), self.filename, "input_specs")
+        user: list[tuple[str, dict[str, Any]]] = []
+        for spec in specs:
+            kind, body = _union(spec, f"{self.filename}: input spec")
+            if kind in ("parameter", "buffer", "tensor_constant"):
+                name = _tensor_name(body.get("arg"), self.filename)
+                fqn = body.get(f"{kind}_name")
+                data = self._state(kind, fqn, body)
+                scope.env[name] = self.g.add_constant(self.g.new_name(name), data, param_name=fqn)
+            elif kind == "user_input":
+                akind, arg = _union(body.get("arg"), f"{self.filename}: user input")
+                if akind == "as_tensor":
+                    name = _tensor_name(body.get("arg"), self.filename)
+                    user.append((name, self._tensor_meta_json(scope, name)))
+                elif akind in ("as_none", "as_int", "as_float", "as_bool", "as_string"):
+                    continue  # a Python constant input: export already folded it into the graph
+                else:
+                    raise UnsupportedError(f"{self.filename}: a non-tensor model input ({akind})")
+            elif kind == "constant_input":
+                _, value = _union(body.get("value"), f"{self.filename}: constant input")
+                scope.env[str(body.get("name"))] = value
+            else:
+                raise UnsupportedError(f"{self.filename}: model inputs of kind {kind!r} (custom objects, "
+                                       f"effect tokens) are not supported")
+        metas = self._resolve_inputs(user, ranges, shapes, dtypes_)
+        for (name, _), meta in zip(user, metas):
+            scope.env[name] = self.g.add_input(name, meta)
+            self.g.input_names.append(name)
+
+    def _state(self, kind: str, fqn: Any, body: dict[str, Any]) -> Any:
+        a = self.archive
+        first, second = (a.weights, a.constants)
+        if kind == "tensor_constant" or (kind == "buffer" and body.get("persistent") is False):
+            first, second = second, first
+        if isinstance(fqn, str):
+            for table in (first, second):
+                if fqn in table:
+                    return table[fqn]
+        raise FormatError(f"{self.filename}: the program uses {kind} {fqn!r}, which the archive "
+                          f"does not hold")
+
+    def _tensor_meta_json(self, scope: _Scope, name: str) -> dict[str, Any]:
+        meta = scope.tensor_values.get(name)
+        if not isinstance(meta, dict):
+            raise FormatError(f"{self.filename}: no tensor_values entry for input {name!r}")
+        return meta
+
+    def _bind_outputs(self, scope: _Scope, sig: dict[str, Any]) -> None:
+        for spec in _list(sig.get("output_specs"), self.filename, "output_specs"):
+            kind, body = _union(spec, f"{self.filename}: output spec")
+            if kind != "user_output":
+                self.notes.append(f"{kind.replace('_', ' ')} output ignored "
+                                  f"(inference does not mutate state)")
+                continue
+            akind, arg = _union(body.get("arg"), f"{self.filename}: output")
+            if akind == "as_none":
+                self.notes.append("a None output was dropped")
+                continue
+            if akind != "as_tensor":
+                raise UnsupportedError(f"{self.filename}: a non-tensor model output ({akind})")
+            value = scope.env.get(_tensor_name(body["arg"], self.filename), _POISON)
+            if value is _POISON:
+                if self.problems:
+                    continue  # produced by an unsupported node, already reported
+                raise FormatError(f"{self.filename}: output {arg.get('name')!r} is never computed")
+            if not isinstance(value, Ref):
+                raise UnsupportedError(f"{self.filename}: model output {arg.get('name')!r} is a Python "
+                                       f"value, not a tensor")
+            self.g.outputs.append(value.name)
+            self.g.output_names.append(f"output_{len(self.g.output_names)}")
+
+    # -- dynamic shapes ------------------------------------------------------------------------
+
+    def _resolve_inputs(self, user: list[tuple[str, dict[str, Any]]], ranges: dict[str, Any],
+                        shapes: Any, dtypes_: Any) -> list[TensorMeta]:
+        names = [n for n, _ in user]
+        given_shapes = _per_input(shapes, names, "input_shapes", self.filename)
+        given_dtypes = _per_input(dtypes_, names, "input_dtypes", self.filename)
+        # (is_hint, is_derived, input, dim, expr, value): user-given sizes first, bare symbols first.
+        dims: list[tuple[bool, bool, str, int, str, int | None]] = []
+        static: list[list[Any]] = []
+        for (name, meta), given in zip(user, given_shapes):
+            sizes = _list(meta.get("sizes"), self.filename, f"sizes of input {name}")
+            if given is not None and len(given) != len(sizes):
+                raise ShapeError(f"{self.filename}: input {name!r} has {len(sizes)} dims, "
+                                 f"input_shapes gives {list(given)}")
+            row: list[Any] = []
+            for d, size in enumerate(sizes):
+                kind, body = _union(size, f"{self.filename}: input {name} size")
+                want = None if given is None else _int(given[d], f"input_shapes for {name!r}")
+                if kind == "as_int":
+                    if want is not None and want != body:
+                        raise ShapeError(f"{self.filename}: input {name!r} dim {d} is {body} in the exported "
+                                         f"program (static), input_shapes gives {want}")
+                    row.append(body)
+                    continue
+                expr = _dict(body, self.filename, "as_expr").get("expr_str")
+                hint = (body.get("hint") or {}).get("as_int")
+                bare = _is_bare_symbol(expr)
+                if want is not None:
+                    dims.append((False, not bare, name, d, expr, want))
+                if hint is not None:
+                    dims.append((True, not bare, name, d, expr, hint))
+                row.append(expr)
+            static.append(row)
+        self._solve_symbols(sorted(dims, key=lambda t: (t[0], t[1])))
+        self._check_ranges(ranges)
+        metas = []
+        for (name, meta), row, want_dtype in zip(user, static, given_dtypes):
+            shape = tuple(v if isinstance(v, int) else self._eval_size(v, f"input {name!r}") for v in row)
+            dtype = export_dtype(meta.get("dtype"), f"{self.filename}: input {name!r}")
+            if want_dtype is not None and want_dtype != dtype:
+                raise ShapeError(f"{self.filename}: input {name!r} was exported as {dtype}, "
+                                 f"input_dtypes gives {want_dtype}")
+            metas.append(TensorMeta(dtype, shape))
+        return metas
+
+    def _solve_symbols(self, dims: list[tuple[bool, bool, str, int, str, int | None]]) -> None:
+        pending = list(dims)
+        while pending:
+            progress, left = False, []
+            for item in pending:
+                is_hint, _, name, d, expr, value = item
+                unknown = symexpr.symbols(expr) - self.syms.keys()
+                if len(unknown) > 1:
+                    left.append(item)
+                    continue
+                if unknown:
+                    sym = unknown.pop()
+                    self.syms[sym] = self._solve(expr, sym, value, name, d)
+                    progress = True
+                elif not is_hint and symexpr.evaluate(expr, self.syms) != value:
+                    raise ShapeError(
+                        f"{self.filename}: input {name!r} dim {d} must be {symexpr.pretty(expr)} = "
+                        f"{symexpr.evaluate(expr, self.syms)} given the other input sizes, "
+                        f"input_shapes gives {value}")
+            if not progress:
+                break
+            pending = left
+
+    def _solve(self, expr: str, sym: str, value: int, name: str, d: int) -> int:
+        """The value of `sym` that makes `expr` equal `value` (sizes grow with their symbols).
+        Ranges are checked afterwards, with a clearer message."""
+        if _is_bare_symbol(expr):
+            return value
+        lo, hi = 0, 2**62
+        env = dict(self.syms)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            env[sym] = mid
+            if symexpr.evaluate(expr, env) < value:
+                lo = mid + 1
+            else:
+                hi = mid
+        env[sym] = lo
+        if symexpr.evaluate(expr, env) != value:
+            raise ShapeError(f"{self.filename}: input {name!r} dim {d} is {value}, which is not a "
+                             f"valid value of {symexpr.pretty(expr)}")
+        return lo
+
+    def _check_ranges(self, ranges: dict[str, Any]) -> None:
+        for key, bounds in _dict(ranges, self.filename, "range_constraints").items():
+            try:
+                v = symexpr.evaluate(key, self.syms)
+            except symexpr.Unresolved:
+                continue  # a symbol no input carries (unbacked): checked when it is used
+            lo, hi = _range(bounds)
+            if not lo <= v <= hi:
+                shown = f"[{lo}, {hi}]" if hi < 2**63 else f"[{lo}, inf)"
+                raise ShapeError(f"{self.filename}: dynamic size {key} = {v} is outside the range "
+                                 f"{shown} the program was exported for")
+
+    def _eval_size(self, expr: str, what: str) -> int:
+        try:
+            v = symexpr.evaluate(expr, self.syms)
+        except symexpr.Unresolved as e:
+            raise ShapeError(f"{self.filename}: {what} has a size {symexpr.pretty(expr)} whose symbol "
+                             f"{e.symbol} is unknown; give input_shapes") from None
+        return _int(v, what)
+
+    # -- nodes ---------------------------------------------------------------------------------
+
+    def _convert_nodes(self, scope: _Scope, depth: int) -> None:
+        nodes = _list(scope.graph.get("nodes"), self.filename, "nodes")
+        for node in nodes:
+            if not isinstance(node, dict) or not isinstance(node.get("target"), str):
+                raise FormatError(f"{self.filename}: a node without a target")
+            src = self._source(node, scope)
+            try:
+                self._convert_node(scope, node, src, depth)
+            except _Poisoned:
+                self._poison_outputs(scope, node)
+                self._check_known(node, src, depth)
+            except UnsupportedError as e:
+                self.problems.extend(e.problems or [(str(e), "" if src in str(e) else src)])
+                self._poison_outputs(scope, node)
+                self._check_subgraphs(node, src, depth)
+
+    def _convert_node(self, scope: _Scope, node: dict[str, Any], src: str, depth: int) -> None:
+        target = node["target"]
+        if target.startswith(ATEN):
+            name, _, overload = target[len(ATEN):].partition(".")
+            if not name or not overload or "." in overload:
+                raise FormatError(f"{src}: malformed target {target!r}")
+            if f"{name}.{overload}" in _SIZE_OPS:
+                self._size_op(scope, node, f"{name}.{overload}", src)
+            else:
+                self._aten(scope, node, name, overload, src)
+        elif target in SYM_TARGETS:
+            args = [self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)]
+            try:
+                value = SYM_TARGETS[target](*args)
+            except (ArithmeticError, TypeError, ValueError) as e:
+                raise ShapeError(f"{src}: {target} on sizes {args} failed: {e}") from None
+            self._bind(scope, node, [value], src)
+        elif target == "_operator.getitem":
+            seq, index = (self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)[:2])
+            self._bind(scope, node, [seq[index]], src)
+        elif target in (COND, SET_GRAD):
+            if depth >= MAX_DEPTH:
+                raise FormatError(f"{src}: subgraphs nested more than {MAX_DEPTH} deep")
+            self._control(scope, node, target, src, depth)
+        elif target.startswith("torch.ops."):
+            raise UnsupportedError("unsupported op", [(target[len("torch.ops."):], src)])
+        else:
+            raise SecurityError(f"{src}: target {target!r} is not a torch operator; refusing the program")
+
+    def _aten(self, scope: _Scope, node: dict[str, Any], name: str, overload: str, src: str) -> None:
+        positional, keywords = [], {}
+        for inp in _inputs(node, src):
+            value = self._decode(scope, inp.get("arg"), src)
+            if inp.get("name"):
+                keywords[inp["name"]] = value
+            else:
+                positional.append(value)
+        if not (registry.find_lowering(name, overload) or registry.find_lowering(name)):
+            raise UnsupportedError("unsupported op", [(f"aten.{name}.{overload}", src)])
+        start = len(self.g.nodes)
+        refs = registry.lower_call(self.g, name, positional, keywords, src, overload)
+        for n in self.g.nodes[start:]:
+            for out in n.outputs:
+                self.producers[out] = n
+        self._bind(scope, node, refs, src)
+
+    def _size_op(self, scope: _Scope, node: dict[str, Any], op: str, src: str) -> None:
+        a = {i.get("name"): self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)}
+        if op == "_assert_scalar.default":
+            if not a.get("self"):
+                raise ShapeError(f"{src}: runtime assertion failed: {a.get('assert_msg') or 'a size check'}")
+            return
+        if op.startswith("sym_constrain_range"):
+            return  # bounds on unbacked sizes; any such size is refused where it is used
+        meta = self._meta(a.get("self"), src)
+        if op == "sym_size.int":
+            value = meta.shape[_dim(a.get("dim"), len(meta.shape), src)]
+        elif op == "sym_numel.default":
+            value = meta.numel
+        elif op == "sym_stride.int":
+            dim = _dim(a.get("dim"), len(meta.shape), src)
+            value = math.prod(meta.shape[dim + 1:])  # graph values are contiguous
+        else:
+            value = 0
+        self._bind(scope, node, [value], src)
+
+    def _control(self, scope: _Scope, node: dict[str, Any], target: str, src: str, depth: int) -> None:
+        args = [i.get("arg") for i in _inputs(node, src)]
+        if len(args) < 3:
+            raise FormatError(f"{src}: {target} with {len(args)} arguments")
+        if target == COND:
+            pred = self._decode(scope, args[0], src)
+            chosen = self._constant_predicate(pred)
+            if chosen is None and self._reaches_stand_in(pred):
+                raise _Poisoned  # the predicate's own producer is the problem, already reported
+            if chosen is None:
+                raise UnsupportedError("torch.cond with a data-dependent predicate (only predicates "
+                                       "computable from constants and shapes can be inlined)",
+                                       [("torch.cond with a data-dependent predicate", src)])
+            branch = args[1] if chosen else args[2]
+            operands = self._decode(scope, args[3], src) if len(args) > 3 else []
+        else:
+            branch = args[1]
+            operands = [self._decode(scope, a, src) for a in args[2:]]
+        kind, body = _union(branch, f"{src}: subgraph")
+        if kind != "as_graph":
+            raise FormatError(f"{src}: expected a subgraph, found {kind}")
+        outputs = self._inline(scope, _dict(body, src, "as_graph"), operands, src, depth)
+        self._bind(scope, node, outputs, src)
+
+    def _constant_predicate(self, pred: Any) -> bool | None:
+        if isinstance(pred, (bool, int, float)):
+            return bool(pred)
+        if isinstance(pred, Ref):
+            value = constfold.fold(self.g, self.producers, pred)
+            if value is not None and len(value) == 1:
+                return bool(value[0])
+        return None
+
+    def _reaches_stand_in(self, value: Any) -> bool:
+        todo, seen = [value], set()
+        while todo:
+            v = todo.pop()
+            if not isinstance(v, Ref) or v.name in seen:
+                continue
+            seen.add(v.name)
+            if v.name in self.stand_ins:
+                return True
+            node = self.producers.get(v.name)
+            if node is not None:
+                todo.extend(node.input_refs())
+        return False
+
+    def _inline(self, scope: _Scope, arg: dict[str, Any], operands: Any, src: str, depth: int) -> list[Any]:
+        graph = _dict(arg.get("graph"), src, "subgraph")
+        sub = _Scope(graph, scope.module or src, src)
+        inputs = _list(graph.get("inputs"), src, "subgraph inputs")
+        operands = operands if isinstance(operands, list) else [operands]
+        if len(inputs) != len(operands):
+            raise FormatError(f"{src}: subgraph {arg.get('name')!r} takes {len(inputs)} inputs, "
+                              f"{len(operands)} given")
+        for inp, value in zip(inputs, operands):
+            _, body = _union(inp, f"{src}: subgraph input")
+            name = body.get("name", body.get("as_name")) if isinstance(body, dict) else None
+            if not isinstance(name, str):
+                raise FormatError(f"{src}: subgraph input without a name")
+            sub.env[name] = value
+        self._convert_nodes(sub, depth + 1)
+        return [self._decode(sub, out, src) for out in _list(graph.get("outputs"), src, "subgraph outputs")]
+
+    # -- arguments and outputs -----------------------------------------------------------------
+
+    def _decode(self, scope: _Scope, arg: Any, src: str) -> Any:
+        kind, v = _union(arg, f"{src}: argument")
+        if kind == "as_none":
+            return None
+        if kind == "as_tensor":
+            return self._value(scope, _name(v, src), src)
+        if kind == "as_tensors":
+            return [self._value(scope, _name(t, src), src) for t in _list(v, src, kind)]
+        if kind == "as_optional_tensor":
+            return self._decode_optional(scope, v, src)
+        if kind == "as_optional_tensors":
+            return [self._decode_optional(scope, t, src) for t in _list(v, src, kind)]
+        if kind in ("as_int", "as_float", "as_bool", "as_string"):
+            return _scalar(kind, v, src)
+        if kind in ("as_ints", "as_floats", "as_bools", "as_strings"):
+            return [_scalar(kind[:-1], x, src) for x in _list(v, src, kind)]
+        if kind in ("as_int_lists", "as_float_lists"):
+            return [[_scalar(kind[:-6], x, src) for x in _list(row, src, kind)]
+                    for row in _list(v, src, kind)]
+        if kind in ("as_sym_int", "as_sym_bool", "as_sym_float"):
+            return self._decode_sym(scope, v, src)
+        if kind in ("as_sym_ints", "as_sym_bools", "as_sym_floats"):
+            return [self._decode_sym(scope, x, src) for x in _list(v, src, kind)]
+        if kind == "as_scalar_type":
+            return export_dtype(v, src)
+        if kind == "as_memory_format":
+            return _enum(_MEMORY_FORMATS, v, src, "memory format")
+        if kind == "as_layout":
+            return _enum(_LAYOUTS, v, src, "layout")
+        if kind == "as_device":
+            d = _dict(v, src, "device")
+            return str(d.get("type")) + (f":{d['index']}" if d.get("index") is not None else "")
+        if kind == "as_complex":
+            d = _dict(v, src, "complex")
+            return complex(_scalar("as_float", d.get("real"), src), _scalar("as_float", d.get("imag"), src))
+        if kind in ("as_graph", "as_custom_obj", "as_operator", "as_nested_tensors", "as_string_to_argument"):
+            raise UnsupportedError(f"{src}: an argument of kind {kind} is not supported")
+        raise FormatError(f"{src}: unknown argument kind {kind!r}")
+
+    def _decode_optional(self, scope: _Scope, v: Any, src: str) -> Any:
+        kind, body = _union(v, f"{src}: optional tensor")
+        return None if kind == "as_none" else self._value(scope, _name(body, src), src)
+
+    def _decode_sym(self, scope: _Scope, v: Any, src: str) -> Any:
+        kind, body = _union(v, f"{src}: symbolic value")
+        if kind != "as_name":
+            return _scalar(kind, body, src)
+        if body in scope.env:
+            return self._value(scope, body, src)
+        expr = scope.sym_values.get(body)
+        if isinstance(expr, dict) and "as_expr" in expr:
+            try:
+                return symexpr.evaluate(expr["as_expr"].get("expr_str"), self.syms)
+            except symexpr.Unresolved:
+                pass
+        raise UnsupportedError(f"{src}: size {body!r} depends on tensor data (data-dependent shapes "
+                               f"are not supported)")
+
+    def _value(self, scope: _Scope, name: str, src: str) -> Any:
+        if name not in scope.env:
+            raise FormatError(f"{src}: uses {name!r} before it is defined")
+        value = scope.env[name]
+        if value is _POISON:
+            raise _Poisoned
+        return value
+
+    def _meta(self, v: Any, src: str) -> TensorMeta:
+        if not isinstance(v, Ref):
+            raise FormatError(f"{src}: expected a tensor argument")
+        return self.g.meta(v)
+
+    def _bind(self, scope: _Scope, node: dict[str, Any], values: list[Any], src: str) -> None:
+        """Name the node's outputs after what the lowering returned, checking torch's recorded metas."""
+        outs = _list(node.get("outputs"), src, "outputs")
+        flat: list[tuple[str, Any]] = []
+        if len(outs) == 1 and next(iter(outs[0]), None) == "as_tensors":
+            names = [_name(t, src) for t in _list(outs[0]["as_tensors"], src, "as_tensors")]
+            values = values[0] if len(values) == 1 and isinstance(values[0], list) else values
+            flat = list(zip(names, values))
+            if len(names) != len(values):
+                raise WasmTorchError(f"{src}: the lowering returned {len(values)} tensors, "
+                                     f"the program has {len(names)}")
+        else:
+            for i, out in enumerate(outs):
+                kind, body = _union(out, f"{src}: output")
+                if kind == "as_none":
+                    continue
+                name = _name(body, src) if kind == "as_tensor" else body.get("as_name") \
+                    if isinstance(body, dict) else None
+                if not isinstance(name, str):
+                    raise FormatError(f"{src}: output {i} ({kind}) has no name")
+                if i >= len(values):
+                    raise WasmTorchError(f"{src}: the lowering returned {len(values)} outputs, the "
+                                         f"program uses output {i} ({name})")
+                flat.append((name, values[i]))
+        for name, value in flat:
+            self._check_meta(scope, name, value, src)
+            scope.env[name] = value
+
+    def _check_meta(self, scope: _Scope, name: str, value: Any, src: str) -> None:
+        """Compare our inferred dtype/shape with the one torch recorded (catches lowering bugs)."""
+        if not isinstance(value, Ref):
+            return
+        expected = self._recorded_meta(scope, name)
+        if expected is None:
+            return
+        got = self.g.meta(value)
+        if got.dtype != expected.dtype or tuple(got.shape) != expected.shape:
+            raise ShapeError(f"{src}: inferred {got!r} for {name!r}, the exported program "
+                             f"records {expected!r}")
+
+    def _recorded_meta(self, scope: _Scope, name: str) -> TensorMeta | None:
+        meta = scope.tensor_values.get(name)
+        if not isinstance(meta, dict) or not isinstance(meta.get("sizes"), list):
+            return None
+        shape = []
+        for size in meta["sizes"]:
+            if not isinstance(size, dict):
+                return None
+            if "as_int" in size:
+                shape.append(size["as_int"])
+                continue
+            try:
+                shape.append(symexpr.evaluate((size.get("as_expr") or {}).get("expr_str", ""), self.syms))
+            except (symexpr.Unresolved, FormatError):
+                return None
+        code = meta.get("dtype")
+        if code not in dtypes.EXPORT:
+            return None
+        return TensorMeta(dtypes.EXPORT[code], tuple(shape))
+
+    def _poison_outputs(self, scope: _Scope, node: dict[str, Any]) -> None:
+        """Outputs of a node we could not convert: keep going with torch's recorded metas, so that
+        later nodes are still checked and every problem is reported in one pass."""
+        for out in node.get("outputs") or []:
+            if not isinstance(out, dict):
+                continue
+            for kind, body in out.items():
+                items = body if kind == "as_tensors" and isinstance(body, list) else [body]
+                for item in items:
+                    name = item.get("name") if isinstance(item, dict) else None
+                    if not isinstance(name, str):
+                        name = item.get("as_name") if isinstance(item, dict) else None
+                    if not isinstance(name, str):
+                        continue
+                    meta = self._recorded_meta(scope, name) if kind in ("as_tensor", "as_tensors") else None
+                    if meta is None:
+                        scope.env[name] = _POISON
+                    else:
+                        ref = Ref(self.g.new_name(name))
+                        self.g.values[ref.name] = meta
+                        self.stand_ins.add(ref.name)
+                        scope.env[name] = ref
+
+    def _check_known(self, node: dict[str, Any], src: str, depth: int) -> None:
+        """A node that was skipped (its input is missing, or it was not converted): still report
+        it, and the nodes of its subgraphs, when unsupported, so one pass lists every problem."""
+        target = node["target"]
+        if target.startswith(ATEN):
+            name, _, overload = target[len(ATEN):].partition(".")
+            if not (f"{name}.{overload}" in _SIZE_OPS or registry.find_lowering(name, overload)
+                    or registry.find_lowering(name)):
+                self.problems.append((target[len("torch.ops."):], src))
+        elif target.startswith("torch.ops.") and target not in (COND, SET_GRAD):
+            self.problems.append((target[len("torch.ops."):], src))
+        elif not target.startswith("torch.ops.") and target not in SYM_TARGETS \
+                and target != "_operator.getitem":
+            raise SecurityError(f"{src}: target {target!r} is not a torch operator; refusing the program")
+        self._check_subgraphs(node, src, depth)
+
+    def _check_subgraphs(self, node: dict[str, Any], src: str, depth: int) -> None:
+        if depth >= MAX_DEPTH:
+            raise FormatError(f"{src}: subgraphs nested more than {MAX_DEPTH} deep")
+        for inp in node.get("inputs") or []:
+            arg = inp.get("arg") if isinstance(inp, dict) else None
+            body = arg.get("as_graph") if isinstance(arg, dict) else None
+            graph = body.get("graph") if isinstance(body, dict) else None
+            for sub in (graph.get("nodes") or []) if isinstance(graph, dict) else []:
+                if isinstance(sub, dict) and isinstance(sub.get("target"), str):
+                    sub_src = f"node {sub.get('name') or '?'} in {body.get('name')} of {src}"
+                    self._check_known(sub, sub_src, depth + 1)
+
+    def _source(self, node: dict[str, Any], scope: _Scope) -> str:
+        name = node.get("name") or "?"
+        meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
+        module = _module_label(meta.get("nn_module_stack")) or scope.module
+        src = f"node {name} ({module})" if module else f"node {name}"
+        if self.debug and isinstance(meta.get("stack_trace"), str):
+            src += f" [{meta['stack_trace'].strip().splitlines()[0]}]"
+        return src
+
+
+# -- small decoding helpers -------------------------------------------------------------------
+
+
+def _module_label(stack: Any) -> str:
+    """'layers.0.conv1: Conv2d' from the innermost entry of a serialized nn_module_stack."""
+    if not isinstance(stack, str) or not stack:
+        return ""
+    entry = stack.split(";")[-1]
+    parts = _split_top(entry)
+    if len(parts) != 3 or parts[0].startswith("_empty_nn_module_stack"):
+        return ""
+    _, path, cls = parts
+    cls = cls.rsplit(".", 1)[-1]
+    return f"{path}: {cls}" if path else cls
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside brackets (module paths can read L['self'].layers[0])."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "[(":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
+
+
+def _union(v: Any, where: str) -> tuple[str, Any]:
+    """The one (kind, value) pair of a serialized union (`{"as_int": 3}`)."""
+    if not isinstance(v, dict) or len(v) != 1:
+        raise FormatError(f"{where}: expected a one-key union object, found {str(v)[:80]}")
+    return next(iter(v.items()))
+
+
+def _dict(v: Any, where: str, what: str) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise FormatError(f"{where}: {what} is not an object")
+    return v
+
+
+def _list(v: Any, where: str, what: str) -> list[Any]:
+    if not isinstance(v, list):
+        raise FormatError(f"{where}: {what} is not a list")
+    return v
+
+
+def _inputs(node: dict[str, Any], src: str) -> list[dict[str, Any]]:
+    inputs = _list(node.get("inputs"), src, "inputs")
+    if not all(isinstance(i, dict) for i in inputs):
+        raise FormatError(f"{src}: malformed inputs")
+    return inputs
+
+
+def _name(v: Any, where: str) -> str:
+    if isinstance(v, dict) and isinstance(v.get("name"), str):
+        return v["name"]
+    raise FormatError(f"{where}: a tensor argument without a name")
+
+
+def _tensor_name(arg: Any, where: str) -> str:
+    if isinstance(arg, dict) and "as_tensor" in arg:
+        arg = arg["as_tensor"]
+    return _name(arg, where)
+
+
+_SCALAR_TYPES = {"as_int": int, "as_float": (int, float), "as_bool": bool, "as_string": str}
+
+
+def _scalar(kind: str, v: Any, where: str) -> Any:
+    want = _SCALAR_TYPES.get(kind)
+    if want is None:
+        raise FormatError(f"{where}: unknown value kind {kind!r}")
+    if kind == "as_float" and v in ("Infinity", "-Infinity", "NaN"):
+        return float(v.lower().replace("infinity", "inf"))  # how torch writes non-finite floats
+    if not isinstance(v, want) or (kind == "as_int" and isinstance(v, bool)):
+        raise FormatError(f"{where}: {kind} holds {v!r}")
+    return float(v) if kind == "as_float" else v
+
+
+def _enum(table: dict[int, str | None], v: Any, where: str, what: str) -> str | None:
+    if v not in table:
+        raise FormatError(f"{where}: unknown {what} code {v!r}")
+    return table[v]
+
+
+def _int(v: Any, what: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ShapeError(f"{what}: size {v!r} is not an integer")
+    return v
+
+
+def _dim(v: Any, ndim: int, src: str) -> int:
+    if not isinstance(v, int) or not -max(ndim, 1) <= v < max(ndim, 1):
+        raise ShapeError(f"{src}: dim {v!r} out of range for a {ndim}-d tensor")
+    return v % max(ndim, 1)
+
+
+def _range(bounds: Any) -> tuple[int, int]:
+    bounds = bounds if isinstance(bounds, dict) else {}
+    lo, hi = bounds.get("min_val"), bounds.get("max_val")
+    return (lo if isinstance(lo, int) else 0), (hi if isinstance(hi, int) else 2**63)
+
+
+def _is_bare_symbol(expr: Any) -> bool:
+    return isinstance(expr, str) and len(symexpr.symbols(expr)) == 1 and (
+        expr.startswith("Symbol(") or expr.isidentifier())
+
+
+def _per_input(given: Any, names: list[str], what: str, filename: str) -> list[Any]:
+    if given is None:
+        return [None] * len(names)
+    if isinstance(given, dict):
+        unknown = set(given) - set(names)
+        if unknown:
+            raise ShapeError(f"{filename}: {what} names unknown inputs {sorted(unknown)} (inputs: {names})")
+        return [given.get(n) for n in names]
+    given = list(given)
+    if len(given) != len(names):
+        raise ShapeError(f"{filename}: {what} has {len(given)} entries, the model takes {len(names)} "
+                         f"inputs {names}")
+    return given

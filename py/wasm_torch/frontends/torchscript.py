@@ -1,0 +1,207 @@
+"""TorchScript archives (`torch.jit.save` of traced or scripted modules) -> the canonical op graph.
+
+The archive's `code/` is walked with `ast` and partially evaluated (see `torchscript_eval`): Python
+values fold away and only tensor ops become graph nodes. Nothing from the archive is executed.
+
+Inputs: traced archives carry example input shapes and dtypes (`traced_inputs.pkl`), so
+`input_shapes` may be omitted; scripted archives need it. `input_shapes` has one entry per
+`forward` argument after `self` (a list, or a dict keyed by argument name):
+- a `Tensor` argument takes a shape (list/tuple of ints) and becomes a graph input;
+- an `Optional[Tensor]` argument takes a shape or None;
+- any other argument (`sr: int`, `flag: bool`, `sizes: List[int]`) takes its Python value,
+  which is folded into the graph as a constant: the graph does not have it as an input.
+Arguments left out use their default from the signature. `input_dtypes` gives dtype names
+("float32", "int64", ...) in the same layout (a single string applies to every tensor).
+
+Outputs: the returned value flattened depth-first (tuples, lists, dict values in order); a
+returned Python number or known 0-d tensor becomes a constant output; None is skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from ..errors import UnsupportedError, WasmTorchError
+from ..ir import Graph, Ref, TensorMeta
+from . import torchscript_builtins as B
+from .torchscript_code import CodeIndex
+from .torchscript_eval import Frame, Interpreter, stub_qualname
+from .torchscript_values import ScalarTensor, Unknown
+
+Shapes = list[Any] | tuple[Any, ...] | dict[str, Any]
+Dtypes = str | list[Any] | tuple[Any, ...] | dict[str, Any]
+
+
+def convert_torchscript(archive: Any, input_shapes: Shapes | None = None, input_dtypes: Dtypes | None = None,
+                        filename: str = "") -> Graph:
+    """Convert a TorchScriptArchive (formats.torchscript.read_torchscript) into a graph.
+
+    Raises UnsupportedError listing every unsupported op (with its `code/<file>:<line>`) found in
+    one run, or naming the unsupported construct (e.g. an `if` on a tensor's value).
+    """
+    name = filename or getattr(archive, "filename", "") or "model"
+    code = CodeIndex(archive.code)
+    g = Graph()
+    interp = Interpreter(g, code, archive.constants)
+    qualname = stub_qualname(archive.module)
+    if qualname is None:
+        raise WasmTorchError(f"{name}: data.pkl does not hold a TorchScript module object")
+    root = interp.wrap_module(archive.module, "")
+    cls = code.find_class(qualname)
+    if cls is None or "forward" not in cls.methods:
+        raise UnsupportedError(f"{name}: {qualname} has no forward method in code/")
+    fdef = cls.methods["forward"]
+    args = _bind_inputs(g, interp, cls.file, fdef, archive, input_shapes, input_dtypes, name)
+    try:
+        result = interp.call_function(cls.file, fdef, [root, *args], {}, f"code/{cls.file}:{fdef.lineno}")
+    except RecursionError:
+        raise UnsupportedError(f"{name}: TorchScript code nests too deeply to convert") from None
+    if interp.problems:
+        raise UnsupportedError("unsupported ops", interp.problems)
+    outputs: list[Ref] = []
+    _flatten(interp, result, outputs, f"code/{cls.file}:{fdef.lineno}")
+    if not outputs:
+        raise WasmTorchError(f"{name}: forward returns no tensors")
+    g.outputs = [r.name for r in outputs]
+    g.output_names = [f"output_{i}" for i in range(len(outputs))]
+    return g
+
+
+def list_unsupported(archive: Any, input_shapes: Shapes | None = None,
+                     input_dtypes: Dtypes | None = None) -> list[tuple[str, str]]:
+    """Every unsupported op or construct as (what, "code/<file>:<line>").
+
+    With input shapes (or a traced archive) this runs the conversion, which follows the exact
+    path `forward` takes. Without them it scans every call in `code/`, including branches the
+    model would never take (e.g. both MultiheadAttention paths), so it may over-report.
+    """
+    if input_shapes is None and getattr(archive, "traced_inputs", None) is None:
+        return _scan_unsupported(CodeIndex(archive.code))
+    try:
+        convert_torchscript(archive, input_shapes, input_dtypes)
+    except UnsupportedError as e:
+        if e.problems:
+            return e.problems
+        raise
+    return []
+
+
+def _scan_unsupported(code: CodeIndex) -> list[tuple[str, str]]:
+    from ..ops import registry
+
+    found: list[tuple[str, str]] = []
+    for path, tree in code.trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            dotted = _dotted(node.func)
+            head, _, op = dotted.rpartition(".")
+            if head in ("torch", "ops.aten"):
+                known = (op in B.STATIC or op in B.FOLD or op in B.LIST_FOLD or op in B.LIST_STATIC
+                         or registry.find_lowering(op)
+                         or (op.endswith("_") and registry.find_lowering(op[:-1])))
+                what = op
+            elif head == "ops.prim":
+                known, what = op in B.PRIM, f"prim::{op}"
+            elif head.startswith("ops."):
+                known, what = False, f"{head[4:]}::{op}"
+            else:
+                continue
+            if not known and (what, f"code/{path}:{node.lineno}") not in found:
+                found.append((what, f"code/{path}:{node.lineno}"))
+    return found
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
+
+
+# -- inputs and outputs -----------------------------------------------------------------------
+
+def _annotation(arg: ast.arg) -> str:
+    return ast.unparse(arg.annotation) if arg.annotation is not None else "Any"
+
+
+def _bind_inputs(g: Graph, interp: Interpreter, file: str, fdef: ast.FunctionDef, archive: Any,
+                 input_shapes: Shapes | None, input_dtypes: Dtypes | None, name: str) -> list[Any]:
+    params = fdef.args.args[1:]
+    names = [p.arg for p in params]
+    signature = "forward(" + ", ".join(f"{p.arg}: {_annotation(p)}" for p in params) + ")"
+    traced = getattr(archive, "traced_inputs", None)
+    if input_shapes is None:
+        if traced is None:
+            raise WasmTorchError(
+                f"{name}: a scripted model needs input shapes: {signature}; pass input_shapes with a "
+                "shape for each Tensor argument and a Python value for each other argument")
+        input_shapes = [list(t.shape) for t in traced]
+        if input_dtypes is None:
+            input_dtypes = [t.dtype for t in traced]
+    shapes = _by_position(input_shapes, names, "input_shapes", name)
+    dts = _by_position(input_dtypes, names, "input_dtypes", name) if not isinstance(input_dtypes, str) else \
+        {p: input_dtypes for p in names}
+    first_default = len(fdef.args.args) - len(fdef.args.defaults)
+    values = []
+    for i, p in enumerate(params):
+        ann = _annotation(p)
+        if p.arg not in shapes:
+            if i + 1 < first_default:
+                raise WasmTorchError(f"{name}: no input shape or value for argument {p.arg!r} of {signature}")
+            values.append(interp.eval(fdef.args.defaults[i + 1 - first_default], Frame({}, file)))
+            continue
+        given = shapes[p.arg]
+        if ann == "Tensor" or (ann == "Optional[Tensor]" and given is not None):
+            values.append(g.add_input(p.arg, _input_meta(given, dts.get(p.arg), p.arg, name)))
+            g.input_names.append(p.arg)
+        else:
+            values.append(given)
+    return values
+
+
+def _by_position(given: Any, names: list[str], what: str, name: str) -> dict[str, Any]:
+    if given is None:
+        return {}
+    if isinstance(given, dict):
+        extra = set(given) - set(names)
+        if extra:
+            raise WasmTorchError(f"{name}: {what} names unknown forward arguments {sorted(extra)} "
+                                 f"(forward takes {names})")
+        return dict(given)
+    if not isinstance(given, (list, tuple)) or len(given) > len(names):
+        raise WasmTorchError(f"{name}: {what} must be a list of at most {len(names)} entries "
+                             f"(one per forward argument {names})")
+    return dict(zip(names, given))
+
+
+def _input_meta(shape: Any, dtype: Any, arg: str, name: str) -> TensorMeta:
+    if not isinstance(shape, (list, tuple)) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise WasmTorchError(f"{name}: input {arg!r} needs a shape (a list of sizes), got {shape!r}")
+    dtype = dtype or "float32"
+    from .. import dtypes
+
+    if dtype not in dtypes.DTYPES:
+        raise WasmTorchError(f"{name}: input {arg!r}: unknown dtype {dtype!r}")
+    return TensorMeta(dtype, tuple(shape))
+
+
+def _flatten(interp: Interpreter, v: Any, out: list[Ref], src: str) -> None:
+    if isinstance(v, Ref):
+        out.append(v)
+    elif isinstance(v, ScalarTensor):
+        out.append(interp.materialise(v))
+    elif isinstance(v, (bool, int, float)):
+        out.append(interp.materialise(ScalarTensor(v, "bool" if isinstance(v, bool) else
+                                                   "int64" if isinstance(v, int) else "float32")))
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            _flatten(interp, x, out, src)
+    elif isinstance(v, dict):
+        for x in v.values():
+            _flatten(interp, x, out, src)
+    elif v is not None and not isinstance(v, Unknown):
+        raise UnsupportedError("unsupported TorchScript", [(f"returning {B.describe(v)} from forward", src)])

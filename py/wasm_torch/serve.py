@@ -1,0 +1,52 @@
+"""A static file server that sends the cross-origin isolation headers SharedArrayBuffer needs."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import socketserver
+import threading
+
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
+        ".json": "application/json", ".whl": "application/zip",
+    }
+    isolate = True
+
+    def end_headers(self) -> None:
+        if self.isolate:
+            for k, v in ISOLATION_HEADERS.items():
+                self.send_header(k, v)
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
+        pass
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(directory: str, port: int = 8000, isolate: bool = True,
+                host: str = "127.0.0.1") -> http.server.HTTPServer:
+    """A server for `directory`; port 0 picks a free port (see `server.server_address`)."""
+    handler = type("Handler", (_Handler,), {"isolate": isolate})
+    return _Server((host, port), functools.partial(handler, directory=directory))
+
+
+def serve_in_thread(directory: str, isolate: bool = True) -> tuple[http.server.HTTPServer, str]:
+    """Start a server on a free port in a daemon thread; returns (server, base_url)."""
+    srv = make_server(directory, 0, isolate)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.server_address[1]}/"

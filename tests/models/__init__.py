@@ -1,0 +1,1 @@
+"""Models the tests convert: the reference benchmark models and the op-coverage zoo."""
