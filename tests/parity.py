@@ -80,7 +80,8 @@ def parity(op: str, torch_fn: Any, args: list[Any], tol: float = 1e-4, **kwargs:
 
     pos = [wrap(v) for v in args]
     kw = {k: wrap(v) for k, v in kwargs.items()}
-    outs = registry.lower_call(g, op, pos, kw, source="parity")
+    name, _, overload = op.partition(".")  # "add.Scalar" binds as the export frontend would
+    outs = registry.lower_call(g, name, pos, kw, source="parity", overload=overload)
     g.outputs = [r.name for r in outs]
     with torch.no_grad():
         expected = flatten_outputs(torch_fn(*args, **kwargs))

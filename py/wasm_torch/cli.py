@@ -109,8 +109,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             else:
                 arrays.append(np.zeros(meta.shape, dtype=meta.dtype))
         print(f"(no --input given: random inputs {[list(a.shape) for a in arrays]}, seed 0)", file=sys.stderr)
-    else:
-        arrays = [a for a in arrays if a.ndim > 0 or len(arrays) == len(g.inputs)]
+    elif len(arrays) != len(g.inputs):
+        # Scalar arguments given as 0-d arrays were folded into the graph at conversion.
+        arrays = [a for a in arrays if a.ndim > 0]
     outs = model.run(*arrays)
     if args.output and len(outs) != 1:
         raise WasmTorchError(f"the model has {len(outs)} outputs: use --output-dir DIR instead of --output")

@@ -121,3 +121,19 @@ class Graph:
         for n in self.nodes:
             hist[n.op] = hist.get(n.op, 0) + 1
         return dict(sorted(hist.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def dump(g: Graph) -> str:
+    """A canonical text form of the graph (one line per input, constant, node and output).
+
+    Two conversions of the same file agree exactly when their dumps are equal, which is how
+    CPython and Pyodide conversions are compared.
+    """
+    lines = [f"input %{n}: {g.values[n]!r}" for n in g.inputs]
+    lines += [f"const %{n}: {g.values[n]!r} = {g.param_names.get(n, '')}" for n in sorted(g.constants)]
+    for node in g.nodes:
+        args = ", ".join(f"{k}={v!r}" for k, v in node.args.items())
+        outs = ", ".join(f"%{o}: {g.values[o]!r}" for o in node.outputs)
+        lines.append(f"{outs} = {node.op}({args})")
+    lines.append("return " + ", ".join(f"%{n}" for n in g.outputs))
+    return "\n".join(lines)

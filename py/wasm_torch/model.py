@@ -138,9 +138,28 @@ def inspect(source: str | os.PathLike | bytes | bytearray | memoryview, input_sh
     """Like load(...).summary(), but an unsupported model still gets a summary listing every
     unsupported op instead of raising."""
     data, filename = _read_source(source, name)
+    kind = detect(data, filename)
+    if kind not in ("pt2", "torchscript"):
+        return _summarize_weights(data, filename, kind)
     try:
         return load(data, input_shapes, input_dtypes, weights, filename).summary()
     except UnsupportedError as e:
         if not e.problems:
             raise
         return summarize(None, detect(data, filename), filename, [], e.problems)
+
+
+def _summarize_weights(data: memoryview, filename: str, kind: str) -> dict[str, Any]:
+    """A weights-only file: its (largest) state_dict's tensors stand in for the params."""
+    from .weights import read_weights
+
+    cands, warnings = read_weights(data, filename)
+    where, tensors = max(cands, key=lambda c: len(c[1]))
+    s = summarize(None, kind, filename, warnings)
+    distinct = {id(t): t for t in tensors.values()}.values()
+    s["params"] = {"count": sum(t.numel for t in distinct), "bytes": sum(t.nbytes for t in distinct),
+                   "tensors": len(distinct)}
+    s["ok"] = True
+    s["warnings"].append(f"weights only{' (under ' + repr(where) + ')' if where else ''}: no graph to run; "
+                         f"pass it as --weights with the model's .pt2 or TorchScript file")
+    return s

@@ -422,6 +422,11 @@ def load_from_stream(file: Any, ctx: PickleContext, member: str, storages: Stora
     unpickler = SafeUnpickler(file, ctx, member, storages, folder, allow_empty, legacy)
     try:
         obj = unpickler.load()
+    except FormatError as exc:
+        if ctx.filename in str(exc):
+            raise
+        # Value types (Size, Device, sets...) do not know the file: name it here.
+        raise FormatError(f"{ctx.filename}: {member}: {exc}") from None
     except _PICKLE_ERRORS as exc:
         raise FormatError(f"{ctx.filename}: {member} is not a valid torch pickle "
                           f"({type(exc).__name__}: {_short(str(exc))})") from None

@@ -134,33 +134,74 @@ def _bind_inputs(g: Graph, interp: Interpreter, file: str, fdef: ast.FunctionDef
     names = [p.arg for p in params]
     signature = "forward(" + ", ".join(f"{p.arg}: {_annotation(p)}" for p in params) + ")"
     traced = getattr(archive, "traced_inputs", None)
-    if input_shapes is None:
-        if traced is None:
-            raise WasmTorchError(
-                f"{name}: a scripted model needs input shapes: {signature}; pass input_shapes with a "
-                "shape for each Tensor argument and a Python value for each other argument")
-        input_shapes = [list(t.shape) for t in traced]
+    if traced is not None:
+        # Example inputs are stored flat: regroup them by the signature (tuples of tensors).
+        flat_shapes = iter([list(t.shape) for t in traced])
+        flat_dtypes = iter([t.dtype for t in traced])
+        if input_shapes is None:
+            input_shapes = [_regroup(p.annotation, flat_shapes, signature, name) for p in params]
         if input_dtypes is None:
-            input_dtypes = [t.dtype for t in traced]
+            input_dtypes = [_regroup(p.annotation, flat_dtypes, signature, name) for p in params]
+    elif input_shapes is None:
+        raise WasmTorchError(
+            f"{name}: a scripted model needs input shapes: {signature}; pass input_shapes with a "
+            "shape for each Tensor argument and a Python value for each other argument")
     shapes = _by_position(input_shapes, names, "input_shapes", name)
-    dts = _by_position(input_dtypes, names, "input_dtypes", name) if not isinstance(input_dtypes, str) else \
-        {p: input_dtypes for p in names}
+    dts = {p: input_dtypes for p in names} if isinstance(input_dtypes, str) else \
+        _by_position(input_dtypes, names, "input_dtypes", name)
     first_default = len(fdef.args.args) - len(fdef.args.defaults)
     values = []
     for i, p in enumerate(params):
-        ann = _annotation(p)
-        if p.arg not in shapes:
-            if i + 1 < first_default:
-                raise WasmTorchError(f"{name}: no input shape or value for argument {p.arg!r} of {signature}")
+        if p.arg in shapes:
+            values.append(_make_input(g, p.annotation, shapes[p.arg], dts.get(p.arg), p.arg, name))
+        elif i + 1 >= first_default:
             values.append(interp.eval(fdef.args.defaults[i + 1 - first_default], Frame({}, file)))
-            continue
-        given = shapes[p.arg]
-        if ann == "Tensor" or (ann == "Optional[Tensor]" and given is not None):
-            values.append(g.add_input(p.arg, _input_meta(given, dts.get(p.arg), p.arg, name)))
-            g.input_names.append(p.arg)
         else:
-            values.append(given)
+            raise WasmTorchError(f"{name}: no input shape or value for argument {p.arg!r} of {signature}")
     return values
+
+
+def _type_args(ann: ast.expr | None) -> tuple[str, list[ast.expr]]:
+    """`Optional[Tuple[Tensor, int]]` -> ("Optional", [Tuple[Tensor, int]]); `Tensor` -> ("Tensor", [])."""
+    if isinstance(ann, ast.Subscript) and isinstance(ann.value, ast.Name):
+        inner = ann.slice.elts if isinstance(ann.slice, ast.Tuple) else [ann.slice]
+        return ann.value.id, list(inner)
+    return (ann.id if isinstance(ann, ast.Name) else ""), []
+
+
+def _regroup(ann: ast.expr | None, flat: Any, signature: str, name: str) -> Any:
+    kind, inner = _type_args(ann)
+    if kind == "Tensor":
+        try:
+            return next(flat)
+        except StopIteration:
+            raise WasmTorchError(f"{name}: traced_inputs.pkl has too few example inputs for "
+                                 f"{signature}") from None
+    if kind == "Tuple":
+        return [_regroup(a, flat, signature, name) for a in inner]
+    raise WasmTorchError(f"{name}: cannot match the traced example inputs to {signature}; pass input_shapes")
+
+
+def _make_input(g: Graph, ann: ast.expr | None, given: Any, dtype: Any, label: str, name: str) -> Any:
+    """A graph input per Tensor in the argument's type; other values pass through as constants."""
+    kind, inner = _type_args(ann)
+    if kind == "Tensor":
+        ref = g.add_input(g.new_name(label), _input_meta(given, dtype, label, name))
+        g.input_names.append(label)
+        return ref
+    if kind == "Optional" and given is not None:
+        return _make_input(g, inner[0], given, dtype, label, name)
+    if kind in ("Tuple", "List") and "Tensor" in ast.unparse(ann):
+        if not isinstance(given, (list, tuple)):
+            raise WasmTorchError(f"{name}: input {label!r} ({ast.unparse(ann)}) needs a list of shapes")
+        types = inner if kind == "Tuple" else inner * len(given)
+        if len(types) != len(given):
+            raise WasmTorchError(f"{name}: input {label!r} ({ast.unparse(ann)}) needs {len(types)} entries")
+        dts = dtype if isinstance(dtype, (list, tuple)) else [dtype] * len(given)
+        items = [_make_input(g, t, x, d, f"{label}.{i}", name)
+                 for i, (t, x, d) in enumerate(zip(types, given, dts))]
+        return tuple(items) if kind == "Tuple" else items
+    return given
 
 
 def _by_position(given: Any, names: list[str], what: str, name: str) -> dict[str, Any]:

@@ -24,17 +24,16 @@ _CANONICAL = {(1, False): "conv1d", (2, False): "conv2d", (1, True): "conv_trans
 def _geometry(a: A, n: int, transposed: bool) -> tuple[tuple[int, ...], tuple[int, ...], bool]:
     """Check a conv call; returns (input shape, weight shape, unbatched)."""
     x, w = a.input, a.weight
-    op = _CANONICAL[(n, transposed)]
     if not isinstance(x, TensorMeta) or not isinstance(w, TensorMeta):
-        raise ShapeError(f"{op}: input and weight must be tensors")
+        raise ShapeError("input and weight must be tensors")
     if len(w.shape) != n + 2:
-        raise ShapeError(f"{op}: weight must be {n + 2}-d, got shape {list(w.shape)}")
+        raise ShapeError(f"weight must be {n + 2}-d, got shape {list(w.shape)}")
     if len(x.shape) not in (n + 1, n + 2):
-        raise ShapeError(f"{op}: input must be {n + 1}-d or {n + 2}-d, got shape {list(x.shape)}")
+        raise ShapeError(f"input must be {n + 1}-d or {n + 2}-d, got shape {list(x.shape)}")
     if not is_float(x.dtype) or x.dtype != w.dtype:
-        raise ShapeError(f"{op}: input ({x.dtype}) and weight ({w.dtype}) must share one float dtype")
+        raise ShapeError(f"input ({x.dtype}) and weight ({w.dtype}) must share one float dtype")
     if a.groups < 1:
-        raise ShapeError(f"{op}: groups must be positive, got {a.groups}")
+        raise ShapeError(f"groups must be positive, got {a.groups}")
     unbatched = len(x.shape) == n + 1
     shape = (1, *x.shape) if unbatched else tuple(x.shape)
     return shape, tuple(w.shape), unbatched
@@ -47,13 +46,13 @@ def _out_channels(a: A, shape: tuple[int, ...], w: tuple[int, ...], transposed: 
     else:
         cin, cout = w[1] * g, w[0]
         if w[0] % g:
-            raise ShapeError(f"{op}: {w[0]} output channels are not divisible by groups={g}")
+            raise ShapeError(f"{w[0]} output channels are not divisible by groups={g}")
     if shape[1] != cin or cin % g:
-        raise ShapeError(f"{op}: input has {shape[1]} channels, weight {list(w)} with groups={g} "
+        raise ShapeError(f"input has {shape[1]} channels, weight {list(w)} with groups={g} "
                          f"expects {cin}")
     bias = a.bias
     if bias is not None and (not isinstance(bias, TensorMeta) or tuple(bias.shape) != (cout,)):
-        raise ShapeError(f"{op}: bias must have shape [{cout}]")
+        raise ShapeError(f"bias must have shape [{cout}]")
     return cout
 
 
@@ -67,19 +66,19 @@ def _conv_infer(n: int, transposed: bool):
         padding = expand_ints(a.padding, n, f"{op} padding")
         dilation = expand_ints(a.dilation, n, f"{op} dilation")
         if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
-            raise ShapeError(f"{op}: stride and dilation must be positive and padding non-negative")
+            raise ShapeError("stride and dilation must be positive and padding non-negative")
         spatial = []
         for i in range(n):
             size, k, s, p, d = shape[2 + i], w[2 + i], stride[i], padding[i], dilation[i]
             if transposed:
                 op_ = expand_ints(a.output_padding, n, f"{op} output_padding")[i]
                 if op_ < 0 or (op_ >= s and op_ >= d):
-                    raise ShapeError(f"{op}: output_padding {op_} must be smaller than stride or dilation")
+                    raise ShapeError(f"output_padding {op_} must be smaller than stride or dilation")
                 out = (size - 1) * s - 2 * p + d * (k - 1) + op_ + 1
             else:
                 out = (size + 2 * p - d * (k - 1) - 1) // s + 1
             if out < 1:
-                raise ShapeError(f"{op}: input {list(shape)} is too small for kernel {list(w)} "
+                raise ShapeError(f"input {list(shape)} is too small for kernel {list(w)} "
                                  f"(stride {stride}, padding {padding}, dilation {dilation})")
             spatial.append(out)
         out_shape = (cout, *spatial) if unbatched else (shape[0], cout, *spatial)

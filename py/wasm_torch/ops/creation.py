@@ -19,12 +19,14 @@ from .elementwise import inplace, np_
 from .registry import A, define, lowering
 
 _OPTIONS = "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None"
+_LIKE = ", MemoryFormat? memory_format=None) -> Tensor"
 
 
 def _static(op: str, what: str, v: Any) -> Any:
     """A size or bound known at conversion time (inference sees tensors as TensorMeta)."""
     if isinstance(v, TensorMeta):
-        raise UnsupportedError(f"{op}: {what} depends on tensor data (data-dependent shapes are not supported)")
+        raise UnsupportedError(f"{op}: {what} depends on tensor data "
+                               "(data-dependent shapes are not supported)")
     return v
 
 
@@ -64,11 +66,11 @@ for _name, _value in (("zeros", 0), ("ones", 1), ("empty", 0)):  # empty: any co
     _memory = ", MemoryFormat? memory_format=None" if _name == "empty" else ""
     lowering(f"{_name}(SymInt[] size, *, {_OPTIONS}{_memory}) -> Tensor")(
         lambda g, a, src, v=_value: _fill(g, src, a.size, v, a.dtype or "float32"))
-    lowering(f"{_name}_like(Tensor self, *, {_OPTIONS}, MemoryFormat? memory_format=None) -> Tensor")(
+    lowering(f"{_name}_like(Tensor self, *, {_OPTIONS}{_LIKE}")(
         lambda g, a, src, v=_value: _fill(g, src, g.meta(a.self).shape, v, a.dtype or g.meta(a.self).dtype))
     lowering(f"new_{_name}(Tensor self, SymInt[] size, *, {_OPTIONS}) -> Tensor")(
         lambda g, a, src, v=_value: _fill(g, src, a.size, v, a.dtype or g.meta(a.self).dtype))
-lowering(f"full_like(Tensor self, Scalar fill_value, *, {_OPTIONS}, MemoryFormat? memory_format=None) -> Tensor")(
+lowering(f"full_like(Tensor self, Scalar fill_value, *, {_OPTIONS}{_LIKE}")(
     lambda g, a, src: _fill(g, src, g.meta(a.self).shape, a.fill_value, a.dtype or g.meta(a.self).dtype))
 lowering(f"new_full(Tensor self, SymInt[] size, Scalar fill_value, *, {_OPTIONS}) -> Tensor")(
     lambda g, a, src: _fill(g, src, a.size, a.fill_value, a.dtype or g.meta(a.self).dtype))
@@ -149,7 +151,8 @@ define(f"linspace(Scalar start, Scalar end, int steps, *, {_OPTIONS}) -> Tensor"
 define(f"eye.m(SymInt n, SymInt m, *, {_OPTIONS}) -> Tensor",
        lambda a: TensorMeta(a.dtype or "float32", _size("eye", [a.n, a.m])),
        lambda a: np_().eye(a.n, a.m))
-lowering(f"eye(SymInt n, *, {_OPTIONS}) -> Tensor")(lambda g, a, src: emit(g, "eye", src, a.n, a.n, dtype=a.dtype))
+lowering(f"eye(SymInt n, *, {_OPTIONS}) -> Tensor")(
+    lambda g, a, src: emit(g, "eye", src, a.n, a.n, dtype=a.dtype))
 
 
 # --- tril, triu -----------------------------------------------------------------------------------

@@ -297,8 +297,10 @@ def find_lowering(name: str, overload: str = "") -> list[tuple[Schema, LowerFn]]
         found += LOWERINGS.get(name, [])
     seen, out = set(), []
     for cand in found:
-        if id(cand[1]) not in seen:
-            seen.add(id(cand[1]))
+        # One function may serve several overloads (by schema); drop only true repeats.
+        key = (id(cand[0]), id(cand[1]))
+        if key not in seen:
+            seen.add(key)
             out.append(cand)
     return out
 

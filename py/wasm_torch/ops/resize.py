@@ -43,12 +43,12 @@ def _upsample_infer(name: str):
     def infer(a: A) -> TensorMeta:
         x = a.self
         if len(x.shape) != n + 2 or 0 in x.shape[1:]:
-            raise ShapeError(f"{name}: input must be a non-empty {n + 2}-d tensor, got {list(x.shape)}")
+            raise ShapeError(f"input must be a non-empty {n + 2}-d tensor, got {list(x.shape)}")
         if not is_float(x.dtype) and not (mode.startswith("nearest") and x.dtype == "uint8"):
-            raise ShapeError(f"{name}: unsupported dtype {x.dtype}")
+            raise ShapeError(f"unsupported dtype {x.dtype}")
         size = list(a.output_size)
         if len(size) != n or min(size) < 1:
-            raise ShapeError(f"{name}: output_size must be {n} positive ints, got {size}")
+            raise ShapeError(f"output_size must be {n} positive ints, got {size}")
         return TensorMeta(x.dtype, (*x.shape[:2], *size))
 
     return infer
@@ -189,20 +189,20 @@ for _name in _UPSAMPLE:
 # Padding. `pad` lists (before, after) pairs starting from the last dim; negative values crop.
 
 
-def _padded_shape(op: str, shape: tuple[int, ...], pad: list[int]) -> tuple[int, ...]:
+def _padded_shape(shape: tuple[int, ...], pad: list[int]) -> tuple[int, ...]:
     if len(pad) % 2 or len(pad) // 2 > len(shape):
-        raise ShapeError(f"{op}: padding {list(pad)} does not fit a {len(shape)}-d input")
+        raise ShapeError(f"padding {list(pad)} does not fit a {len(shape)}-d input")
     out = list(shape)
     for i in range(len(pad) // 2):
         axis = len(shape) - 1 - i
         out[axis] += pad[2 * i] + pad[2 * i + 1]
         if out[axis] < 0:
-            raise ShapeError(f"{op}: padding {list(pad)} leaves dim {axis} of {list(shape)} negative")
+            raise ShapeError(f"padding {list(pad)} leaves dim {axis} of {list(shape)} negative")
     return tuple(out)
 
 
 def _constant_pad_infer(a: A) -> TensorMeta:
-    return TensorMeta(a.self.dtype, _padded_shape("constant_pad_nd", a.self.shape, list(a.pad)))
+    return TensorMeta(a.self.dtype, _padded_shape(a.self.shape, list(a.pad)))
 
 
 def _crop(x, pad: list[int]):
@@ -238,13 +238,13 @@ def _index_pad_infer(op: str, mode: str, dims: int | None, key: str):
         k = len(pad) // 2
         if (dims is not None and len(pad) != 2 * dims) or len(pad) % 2 or k < 1 or \
                 len(shape) not in (k + 1, k + 2):
-            raise ShapeError(f"{op}: padding {pad} needs a {k + 1}-d or {k + 2}-d input, got {list(shape)}")
+            raise ShapeError(f"padding {pad} needs a {k + 1}-d or {k + 2}-d input, got {list(shape)}")
         for i in range(k):
             size, lo, hi = shape[-1 - i], pad[2 * i], pad[2 * i + 1]
             limit = size - 1 if mode == "reflect" else size
             if size < 1 or max(lo, hi) > limit:
-                raise ShapeError(f"{op}: padding {pad} is too large for input {list(shape)} ({mode})")
-        return TensorMeta(a.self.dtype, _padded_shape(op, shape, pad))
+                raise ShapeError(f"padding {pad} is too large for input {list(shape)} ({mode})")
+        return TensorMeta(a.self.dtype, _padded_shape(shape, pad))
 
     return infer
 
@@ -314,14 +314,14 @@ def _lower_pad_enum(g: Graph, a: A, src: str) -> list[Ref]:
 def _pixel_shuffle_infer(a: A) -> TensorMeta:
     shape, r = a.self.shape, a.upscale_factor
     if len(shape) < 3 or r < 1 or shape[-3] % (r * r):
-        raise ShapeError(f"pixel_shuffle: channels of {list(shape)} not divisible by {r}*{r}")
+        raise ShapeError(f"channels of {list(shape)} not divisible by {r}*{r}")
     return TensorMeta(a.self.dtype, (*shape[:-3], shape[-3] // (r * r), shape[-2] * r, shape[-1] * r))
 
 
 def _pixel_unshuffle_infer(a: A) -> TensorMeta:
     shape, r = a.self.shape, a.downscale_factor
     if len(shape) < 3 or r < 1 or shape[-2] % r or shape[-1] % r:
-        raise ShapeError(f"pixel_unshuffle: height and width of {list(shape)} not divisible by {r}")
+        raise ShapeError(f"height and width of {list(shape)} not divisible by {r}")
     return TensorMeta(a.self.dtype, (*shape[:-3], shape[-3] * r * r, shape[-2] // r, shape[-1] // r))
 
 
