@@ -68,8 +68,7 @@ def lowered_ops(spelling: str, seen: set[int] | None = None) -> set[str]:
             for name in code.co_names:
                 visit_value(fn.__globals__.get(name))
 
-    name, _, overload = spelling.partition(".")
-    for _, fn in registry.find_lowering(name, overload):
+    for _, fn in registry.find_lowering(spelling):  # looked up as parity() does
         visit_function(fn)
     return ops
 
@@ -98,5 +97,5 @@ def test_every_op_has_a_parity_case() -> None:
 
 def test_parity_spellings_exist() -> None:
     unknown = {s: sorted(files) for s, files in parity_spellings().items()
-               if not registry.find_lowering(*s.partition(".")[::2])}
+               if not registry.find_lowering(s)}
     assert not unknown, f"parity() names spellings the registry does not know: {unknown}"

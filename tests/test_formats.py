@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import collections
 import copy
 import io
+import pickle
 import struct
 import zipfile
 import zlib
@@ -29,6 +31,7 @@ from wasm_torch.formats import (
     read_torch_save,
     read_torchscript,
     state_dict_candidates,
+    zipreader,
 )
 
 DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.uint8,
@@ -386,6 +389,36 @@ def test_foreign_classes_become_placeholders(files):
     assert [p for p, _ in state_dict_candidates(obj)] == ["sd"]
 
 
+def test_legacy_storage_views():
+    # Pre-1.0 files name a view of a root storage: ('storage', type, root key, loc, numel, (view key,
+    # offset, size)). Written by hand: modern torch cannot produce it.
+    class View:
+        def __reduce__(self):
+            return torch._utils._rebuild_tensor_v2, (Root(), 0, (4,), (1,), False, collections.OrderedDict())
+
+    class Root:
+        pass
+
+    class Writer(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, Root):
+                return ("storage", torch.FloatStorage, "1", "cpu", 8, ("2", 2, 4))
+            return None
+
+    def dump(obj, writer=pickle.Pickler):
+        buf = io.BytesIO()
+        writer(buf, protocol=2).dump(obj)
+        return buf.getvalue()
+
+    info = {"protocol_version": 1001, "little_endian": True}
+    raw = struct.pack("<q8f", 8, *range(8))
+    data = dump(0x1950A86A20F9469CFC6C) + dump(1001) + dump(info) + dump({"v": View()}, Writer) + dump(["1"])
+    obj, _ = read_torch_save(data + raw, "old.pt")
+    assert obj["v"].tolist() == [2.0, 3.0, 4.0, 5.0]
+    with pytest.raises(FormatError, match="old.pt: legacy storage 1 needs 32 bytes but only 16 remain"):
+        read_torch_save(data + raw[:24], "old.pt")
+
+
 # -- safetensors --------------------------------------------------------------------------------------
 
 def test_safetensors_all_dtypes(files):
@@ -427,6 +460,20 @@ def test_zip_deflated_members_and_limits(tmp_path):
     assert bytes(z.read("code/a.py")) == b"x = 1\n" * 1000
     with pytest.raises(FormatError, match="d.zip: zip member m/code/a.py declares 6000 bytes, more than"):
         z.read("code/a.py", max_size=100)
+
+
+def test_rezipped_archive_with_deflated_storages(files, tmp_path, monkeypatch):
+    src = zipfile.ZipFile(files["dir"] / "bytesio.pth")
+    path = tmp_path / "rezipped.pth"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    obj, _ = read_torch_save(path.read_bytes(), "rezipped.pth")
+    for key, t in torch.load(files["dir"] / "bytesio.pth").items():
+        assert_same(obj[key], t)
+    monkeypatch.setattr(zipreader, "MAX_INFLATED_TOTAL", 2000)
+    with pytest.raises(FormatError, match="rezipped.pth: zip member archive/.* past 2000 inflated"):
+        read_torch_save(path.read_bytes(), "rezipped.pth")
 
 
 def test_zip64_end_record_and_extra_fields(files):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import math
+import struct
 import zipfile
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from parity import close, to_numpy
 from wasm_torch.errors import SecurityError, UnsupportedError, WasmTorchError
+from wasm_torch.formats.tensor import TensorData
 from wasm_torch.formats.torchscript import read_torchscript
 from wasm_torch.frontends.torchscript import convert_torchscript, list_unsupported
 from wasm_torch.runtime.reference import run_graph
@@ -41,10 +44,10 @@ def check(module: nn.Module, inputs: tuple[Any, ...], mode: str, grad: bool = Fa
           dtypes: Any = None):
     """Save, convert, run; assert every output matches torch. Returns the graph and the archive."""
     data = save(module, inputs, mode, grad)
-    tensors = [x for x in inputs if isinstance(x, torch.Tensor)]
+    tensors = [x for x in _flat(inputs) if isinstance(x, torch.Tensor)]
     if mode == "script" and shapes is None:
-        shapes = [list(x.shape) if isinstance(x, torch.Tensor) else x for x in inputs]
-        dtypes = [str(x.dtype).replace("torch.", "") if isinstance(x, torch.Tensor) else None for x in inputs]
+        shapes = _nest(inputs, lambda x: list(x.shape), lambda v: v)
+        dtypes = _nest(inputs, lambda x: str(x.dtype).replace("torch.", ""), lambda v: None)
     g = convert(data, shapes, dtypes)
     got = run_graph(g, [to_numpy(x) for x in tensors])
     with torch.no_grad():
@@ -56,6 +59,12 @@ def check(module: nn.Module, inputs: tuple[Any, ...], mode: str, grad: bool = Fa
         ok, diff = close(o, e)
         assert ok, f"output {i}: max abs diff {diff}"
     return g, data
+
+
+def _nest(v: Any, tensor, other) -> Any:
+    if isinstance(v, (list, tuple)):
+        return [_nest(x, tensor, other) for x in v]
+    return tensor(v) if isinstance(v, torch.Tensor) else other(v)
 
 
 def _flat(out: Any) -> list[Any]:
@@ -139,6 +148,18 @@ class GRUNet(nn.Module):
 
     def forward(self, x):
         return self.rnn(x)
+
+
+class LSTMState(nn.Module):
+    """A tuple-of-tensors forward argument."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(4, 6, num_layers=2)
+
+    def forward(self, x, state: tuple[torch.Tensor, torch.Tensor]):
+        out, (h, c) = self.rnn(x, state)
+        return out, h, c
 
 
 class ControlFlow(nn.Module):
@@ -252,6 +273,7 @@ CASES = {
     "flatten": (Flatten, lambda: (torch.randn(3, 3, 4, 4),)),
     "embedding": (Embed, lambda: (torch.randint(0, 11, (2, 7)),)),
     "multi_io": (MultiIO, lambda: (torch.randn(2, 4), torch.randn(2, 4))),
+    "lstm_state": (LSTMState, lambda: (torch.randn(5, 3, 4), (torch.randn(2, 3, 6), torch.randn(2, 3, 6)))),
 }
 
 
@@ -332,7 +354,7 @@ def test_scripted_needs_shapes_and_names_the_signature():
 
 def test_if_on_tensor_value_is_refused_with_location():
     data = save(DataDependent(), (), "script")
-    with pytest.raises(UnsupportedError, match=r"`if` on .* at code/__torch__/\w+\.py:\d+") as e:
+    with pytest.raises(UnsupportedError, match=r"`if` on a tensor.s value .* at code/__torch__/\S+\.py:\d+") as e:
         convert(data, [[2, 3]])
     assert e.value.problems
 
@@ -358,7 +380,7 @@ def test_import_in_code_is_refused_and_nothing_runs(tmp_path):
         return text.replace("    net = self.net\n", "    net = self.net\n" + payload)
 
     bad = _rewrite_code(data, inject)
-    with pytest.raises(SecurityError, match=r"code/__torch__/\w+\.py:\d+.*__import__"):
+    with pytest.raises(SecurityError, match=r"code/__torch__/\S+\.py:\d+.*__import__"):
         convert(bad, [[2, 7]])
     assert not marker.exists()
 
@@ -374,3 +396,59 @@ def test_every_unsupported_op_is_listed():
     assert all(loc.startswith("code/__torch__/") for _, loc in e.value.problems)
     assert list_unsupported(read_torchscript(bad, "m.pt"), [[2, 6]]) == e.value.problems
     assert {op for op, _ in list_unsupported(read_torchscript(bad, "m.pt"))} == set(ops)
+
+
+# -- the evaluator on hand-written TorchScript ------------------------------------------------
+
+class _Root:
+    qualname = "__torch__.M"
+
+
+def _archive(forward_body: str, extra: str = "", constants: list[Any] | None = None) -> Any:
+    src = ("class M(Module):\n  __parameters__ = []\n  n : int\n"
+           "  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n" + forward_body + extra)
+    root = _Root()
+    root.__dict__.update(training=False, n=3)
+    return SimpleNamespace(module=root, code={"__torch__.py": src}, constants=constants or [],
+                           traced_inputs=None, filename="hand.pt")
+
+
+def test_while_loops_are_bounded():
+    a = _archive("    k = 0\n    while True:\n      k = torch.add(k, 1)\n    return x\n")
+    with pytest.raises(UnsupportedError, match=r"while loop .* 10000 iterations at code/__torch__\.py:6"):
+        convert_torchscript(a, [[2]])
+
+
+def test_raise_in_taken_branch_reports_the_message():
+    a = _archive("    if torch.eq(torch.dim(x), 2):\n      ops.prim.RaiseException(torch.format(\"bad {}D\", "
+                 "torch.dim(x)), \"builtins.ValueError\")\n    return x\n")
+    with pytest.raises(WasmTorchError, match=r"ValueError: bad 2D at code/__torch__\.py:6"):
+        convert_torchscript(a, [[2, 3]])
+    assert convert_torchscript(a, [[2, 3, 4]]).outputs == ["x"]
+
+
+def test_recursion_is_bounded():
+    a = _archive("    return (self).forward(x, )\n")
+    with pytest.raises(UnsupportedError, match="calls nest deeper"):
+        convert_torchscript(a, [[2]])
+
+
+@pytest.mark.parametrize("line", ["getattr(self, torch.format(\"{}\", 1))", "x.__class__", "eval(\"1\")",
+                                  "compile(\"1\", \"f\", \"exec\")", "self.missing"])
+def test_dynamic_and_dangerous_code_is_refused(line: str):
+    a = _archive(f"    if False:\n      pass\n    _0 = {line}\n    return x\n")
+    with pytest.raises((SecurityError, UnsupportedError), match=r"code/__torch__\.py:\d+"):
+        convert_torchscript(a, [[2]])
+
+
+def test_traced_size_arithmetic_folds_with_constants():
+    c0 = TensorData("int64", (), struct.pack("<q", 2))
+    body = ("    n = ops.prim.NumToTensor(torch.size(x, 0))\n"
+            "    h = torch.div(n, CONSTANTS.c0, rounding_mode=\"trunc\")\n"
+            "    _0 = torch.view(x, [int(h), int(torch.mul(h, CONSTANTS.c0)), -1])\n"
+            "    return torch.add(_0, h)\n")
+    g = convert_torchscript(_archive(body, constants=[c0]), [[6, 3]])
+    x = np.arange(18, dtype=np.float32).reshape(6, 3)
+    (out,) = run_graph(g, [x])
+    assert out.dtype == np.float32 and out.shape == (3, 6, 1)
+    np.testing.assert_array_equal(out, x.reshape(3, 6, 1) + 3)

@@ -78,6 +78,7 @@ def test_conv_transpose1d(case):
     parity("conv_transpose1d", F.conv_transpose1d, [x, w, b, stride, padding, outpad, groups, dilation])
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("kernel,dilation", [((3, 3), 1), ((4, 4), 1), ((2, 5), (1, 2)), ((4, 3), (3, 1))])
 def test_conv2d_string_padding(kernel, dilation):
     x, w, b = _tensors(2, 3, 4, (11, 9), kernel, 1, True)
@@ -87,6 +88,7 @@ def test_conv2d_string_padding(kernel, dilation):
         dilation) if isinstance(dilation, tuple) else [dilation] * 2, 1])
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("kernel", [3, 4])
 def test_conv1d_string_padding(kernel):
     x, w, b = _tensors(2, 4, 6, (17,), (kernel,), 2, False)

@@ -351,6 +351,13 @@ def test_expand_as_and_broadcast_tensors():
     parity("broadcast_tensors", aten.broadcast_tensors, [[r(3, 1)]])
 
 
+def test_copy():
+    parity("copy", aten.copy, [r(3, 7), r(7)])
+    parity("copy", aten.copy, [r(2, 3), torch.tensor(0.5)])
+    parity("copy", aten.copy, [r(2, 3), torch.randint(0, 9, (2, 3))])
+    parity("copy", aten.copy, [torch.randint(0, 9, (2, 1, 3)), r(3)], non_blocking=False)
+
+
 @pytest.mark.parametrize("shape,repeats", [((2, 3), [2, 1]), ((3,), [2, 3]), ((1, 7), [3, 1, 2]),
                                            ((2, 3), [1, 1]), ((), [4]), ((2, 3), [0, 2]),
                                            ((3, 1, 2), [2, 2, 2])])
@@ -409,8 +416,8 @@ def test_select_scatter(dim, index):
 def test_noops_emit_nothing():
     x = r(3, 7)
     for op, fn in (("contiguous", aten.contiguous), ("clone", aten.clone), ("alias", aten.alias),
-                   ("detach", aten.detach), ("lift_fresh_copy", aten.lift_fresh_copy),
-                   ("lift_fresh", aten.lift_fresh)):
+                   ("detach", aten.detach), ("detach_", aten.detach_), ("lift_fresh", aten.lift_fresh),
+                   ("lift_fresh_copy", aten.lift_fresh_copy)):
         parity(op, fn, [x])
         g, outs = lower(op, m(3, 7))
         assert outs == [Ref("in0")] and not g.nodes
@@ -469,6 +476,7 @@ EXPORT_CASES = [
     ("diagonal.default", dict(self=r(3, 4), offset=1)),
     ("expand_as.default", dict(self=r(3, 1), other=r(3, 4))),
     ("view_as.default", dict(self=r(3, 4), other=r(4, 3))),
+    ("copy.default", dict(self=r(3, 4), src=r(4))),
 ]
 
 

@@ -12,10 +12,9 @@ import sys
 import time
 
 import pytest
+import wasm_torch
 import zoo_cache
 from browser_util import require_tool
-
-import wasm_torch
 from wasm_torch.ir import dump
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

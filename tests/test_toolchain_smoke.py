@@ -12,7 +12,6 @@ import tempfile
 
 import pytest
 from browser_util import require_tool, start_chromium, stop_chromium, wait_for
-
 from wasm_torch.serve import serve_in_thread
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,7 +28,8 @@ def _require_kernels() -> None:
 def test_kernels_under_node():
     require_tool("/usr/bin/node")
     _require_kernels()
-    r = subprocess.run(["node", "--test", *sorted(glob.glob("tests/node/*.test.mjs", root_dir=ROOT))], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    tests = sorted(glob.glob("tests/node/*.test.mjs", root_dir=ROOT))
+    r = subprocess.run(["node", "--test", *tests], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert "# fail 0" in r.stdout
 

@@ -38,10 +38,12 @@ WEIGHT_FILES = {"safetensors": "weights.safetensors", "state_dict": "state_dict.
                 "legacy": "legacy.pt", "checkpoint": "checkpoint.pt"}
 
 
-def _hash(*modules: Any) -> str:
+def _hash(*sources: Any) -> str:
+    """Names a cache by what produced it: torch's version and the source of the given modules and
+    generator functions (so editing the checking code below does not regenerate anything)."""
     h = hashlib.sha256(torch.__version__.encode())
-    for f in (*(inspect.getfile(m) for m in modules), __file__):
-        h.update(Path(f).read_bytes())
+    for src in sources:
+        h.update(inspect.getsource(src).encode())
     return h.hexdigest()[:16]
 
 
@@ -151,6 +153,13 @@ def _generate_entry(e: zoo.Entry, out: Path) -> dict[str, Any]:
     return info
 
 
+def _prune_siblings(keep: Path) -> None:
+    """Drop caches of older sources (a reference set is ~400 MB); leave in-progress temporaries."""
+    for old in keep.parent.iterdir():
+        if old != keep and ".tmp-" not in old.name:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def _atomic_dir(final: Path, fill: Any) -> Path:
     """Create `final` by filling a temporary sibling and renaming it; a concurrent winner is kept."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -172,10 +181,14 @@ def _generate_named(name: str, out: str) -> tuple[str, dict[str, Any]]:
     return name, _generate_entry(zoo.ZOO[name], Path(out))
 
 
+_ZOO_GENERATOR = (flatten, tensors, build, _torch_outputs, _save_forms, _save_arrays, _save_weights,
+                  _generate_entry, _generate_named)
+
+
 @functools.cache
 def zoo_dir() -> Path:
     """The cached zoo directory, generating it first when this machine has none for this source."""
-    final = CACHE / "zoo" / _hash(zoo)
+    final = CACHE / "zoo" / _hash(zoo, *_ZOO_GENERATOR)
     if (final / "manifest.json").exists():
         return final
 
@@ -189,7 +202,9 @@ def zoo_dir() -> Path:
                     "entries": {n: done[n] for n in zoo.ZOO}}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
 
-    return _atomic_dir(final, fill)
+    _atomic_dir(final, fill)
+    _prune_siblings(final)
+    return final
 
 
 @functools.cache
@@ -205,8 +220,10 @@ def load_arrays(folder: Path, prefix: str, n: int) -> list[np.ndarray]:
 def reference_case(name: str, form: str) -> tuple[Path, list[np.ndarray], list[np.ndarray], str]:
     """(model file, inputs, torch outputs, torch's refusal or "") for one reference model form,
     generating only what is missing."""
-    folder = CACHE / "reference" / _hash(reference)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = CACHE / "reference" / _hash(reference, flatten, _torch_outputs, _save_forms, reference_case)
+    if not folder.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        _prune_siblings(folder)
     io_dir = folder / f"{name}.io"
     model = args = None
     if not io_dir.exists():
@@ -256,7 +273,7 @@ def convert(path: Path, inputs: list[np.ndarray], weights: Path | None = None) -
     if hasattr(wasm_torch, "load"):
         m = wasm_torch.load(str(path), input_shapes=shapes, input_dtypes=dtypes,
                             weights=None if weights is None else str(weights))
-        return Converted(m, getattr(m, "graph", None))
+        return Converted(m.run, m.graph)  # Model.run: always the flat list of outputs
     # Until the public entry point lands: the frontends and the reference runtime directly.
     from wasm_torch.runtime.reference import run_graph
 

@@ -86,7 +86,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         import numpy as np
     except ImportError:
-        raise WasmTorchError("`run` needs numpy for the reference runtime: pip install 'wasm-torch[reference]'") from None
+        raise WasmTorchError(
+            "`run` needs numpy for the reference runtime: pip install 'wasm-torch[reference]'") from None
     from .model import load
 
     path = _model_path(args)

@@ -19,7 +19,10 @@ FORMAT_NAMES = {
 }
 
 
-def _read_source(source: str | os.PathLike | bytes | bytearray | memoryview, name: str | None) -> tuple[memoryview, str]:
+Source = str | os.PathLike | bytes | bytearray | memoryview
+
+
+def _read_source(source: Source, name: str | None) -> tuple[memoryview, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return memoryview(source), name or "model"
     path = os.fspath(source)
@@ -80,7 +83,7 @@ class Model:
         return f"<wasm_torch.Model {self.filename} ({self.format}, {len(self.graph.nodes)} ops)>"
 
 
-def load(source: str | os.PathLike | bytes | bytearray | memoryview, input_shapes: Any = None,
+def load(source: Source, input_shapes: Any = None,
          input_dtypes: Any = None, weights: str | os.PathLike | bytes | None = None,
          name: str | None = None) -> Model:
     """Load a `.pt2` or TorchScript `.pt` file (path or bytes) into a Model.
@@ -109,7 +112,7 @@ def summarize(g: Graph | None, fmt: str, filename: str, warnings: list[str],
     params: dict[str, Any] = {"count": 0, "bytes": 0, "tensors": 0}
     if g is not None:
         seen = set()
-        for const, data in g.constants.items():
+        for data in g.constants.values():
             if id(data) in seen:
                 continue
             seen.add(id(data))
@@ -133,7 +136,7 @@ def summarize(g: Graph | None, fmt: str, filename: str, warnings: list[str],
     }
 
 
-def inspect(source: str | os.PathLike | bytes | bytearray | memoryview, input_shapes: Any = None,
+def inspect(source: Source, input_shapes: Any = None,
             input_dtypes: Any = None, weights: Any = None, name: str | None = None) -> dict[str, Any]:
     """Like load(...).summary(), but an unsupported model still gets a summary listing every
     unsupported op instead of raising."""

@@ -3,8 +3,6 @@ state_dict (zip or legacy), or a checkpoint holding one under some key."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from .errors import WasmTorchError
 from .formats.detect import detect
 from .formats.safetensors import read_safetensors

@@ -47,6 +47,8 @@ def zip_kind(z: ZipArchive) -> str | None:
         if fmt == b"pt2":
             return "pt2"
         raise FormatError(f"{z.filename}: zip declares archive_format {fmt[:20]!r}, not pt2")
+    if z.has("serialized_exported_program.json"):
+        return "pt2"  # written by torch 2.1-2.4, before archive_format existed
     if not z.has("data.pkl"):
         return None
     if z.has("constants.pkl") or z.has("bytecode.pkl") or any(n.startswith("code/") for n in z.names):

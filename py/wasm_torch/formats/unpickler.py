@@ -28,7 +28,8 @@ from .tensor import MAX_ELEMENTS, TensorData
 MAX_PICKLE = 256 * 1024 * 1024
 # Deepest nesting of containers and objects a loaded pickle may have (torch's are < 30 deep).
 MAX_DEPTH = 200
-# Largest zero-filled stand-in for a 0-byte storage (TorchScript traced_inputs hold shapes only).
+# Zero-filled stand-ins for 0-byte storages (TorchScript traced_inputs hold shapes only), in
+# bytes per pickle.
 MAX_EMPTY_FILL = 256 * 1024 * 1024
 
 # Globals that exist to run code, whatever module they come from.
@@ -57,7 +58,7 @@ def _short(value: Any) -> str:
     """repr for messages: bounded, and safe for huge ints."""
     try:
         text = repr(value)
-    except Exception:  # noqa: BLE001 - a hostile object's repr must not hide the real error
+    except Exception:  # a hostile object's repr must not hide the real error
         text = f"<{type(value).__name__}>"
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -102,7 +103,7 @@ class Device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: Any, index: Any = None):  # noqa: A002 - torch's own argument name
+    def __init__(self, type: Any, index: Any = None):  # torch's own argument names
         if not isinstance(type, str) or len(type) > 64 or not (index is None or _is_int(index)):
             raise FormatError(f"torch.device takes (str, int | None), got {_short((type, index))}")
         if ":" in type and index is None:
@@ -230,6 +231,7 @@ class SafeUnpickler(pickle._Unpickler):
         self.ctx, self.member, self.folder = ctx, member, folder
         self.storages, self.allow_empty, self.legacy = storages, allow_empty, legacy
         self._cache: dict[tuple[str, str], StorageRef] = {}
+        self._filled = 0
         self._allowed: dict[str, Any] = {
             "collections.OrderedDict": StateDict,
             "torch._utils._rebuild_tensor": self._rebuild_tensor,
@@ -304,7 +306,8 @@ class SafeUnpickler(pickle._Unpickler):
         size = itemsize(dtype)
         raw = self.storages(key, size, numel)
         if raw is not None and len(raw) != numel * size:
-            if len(raw) == 0 and self.allow_empty and numel * size <= MAX_EMPTY_FILL:
+            if len(raw) == 0 and self.allow_empty and self._filled + numel * size <= MAX_EMPTY_FILL:
+                self._filled += numel * size
                 raw = memoryview(bytearray(numel * size))
             else:
                 raise self._error(f"{where} holds {len(raw)} bytes but its pickle "
@@ -447,7 +450,7 @@ def _children(obj: Any) -> list[Any]:
 
 
 def _is_container(obj: Any) -> bool:
-    return isinstance(obj, (dict, list, tuple, set, frozenset, InertObject)) and not isinstance(obj, (Size,))
+    return isinstance(obj, (dict, list, tuple, set, frozenset, InertObject))
 
 
 def check_nesting(root: Any, where: str, limit: int = MAX_DEPTH) -> None:

@@ -13,8 +13,10 @@ import zlib
 
 from ..errors import FormatError, UnsupportedError
 
-# Largest inflated member (code, JSON, pickles). Tensor data is STORED and never inflated.
+# Largest inflated member (code, JSON, pickles), and all members of one archive together.
+# torch STORES tensor data; only archives re-zipped by other tools have deflated storages.
 MAX_INFLATED = 256 * 1024 * 1024
+MAX_INFLATED_TOTAL = 1024 * 1024 * 1024
 # Compressed bytes handed to zlib per step: keeps each step's work and output small.
 _CHUNK = 64 * 1024
 
@@ -46,6 +48,7 @@ class ZipArchive:
         self._buf = buf.cast("B") if buf.format != "B" or buf.ndim != 1 else buf
         self._entries: dict[str, _Entry] = {}
         self.root = ""
+        self._inflated = 0
         self._parse()
 
     @property
@@ -62,12 +65,17 @@ class ZipArchive:
     def read(self, member: str, max_size: int | None = None) -> memoryview:
         """The member's bytes: a zero-copy slice when STORED, a bounded inflate when DEFLATED.
 
-        `max_size` bounds the result; DEFLATED members are always bounded (MAX_INFLATED by default).
+        `max_size` bounds the result; DEFLATED members are also bounded by MAX_INFLATED each and
+        MAX_INFLATED_TOTAL for the whole archive.
         """
         e = self._entry(member)
-        limit = MAX_INFLATED if max_size is None and e.method == 8 else max_size
+        limit = max_size
+        if e.method == 8:
+            limit = min(MAX_INFLATED if max_size is None else max_size, MAX_INFLATED)
         if limit is not None and e.usize > limit:
             raise self._error(member, f"declares {e.usize} bytes, more than the limit of {limit}")
+        if e.method == 8 and self._inflated + e.usize > MAX_INFLATED_TOTAL:
+            raise self._error(member, f"would take the archive past {MAX_INFLATED_TOTAL} inflated bytes")
         start = self._data_offset(e)
         raw = self._buf[start: start + e.csize]
         if e.method == 0:
@@ -76,6 +84,7 @@ class ZipArchive:
             out = raw
         else:
             out = memoryview(self._inflate(e, raw))
+            self._inflated += len(out)
         if zlib.crc32(out) != e.crc:
             raise self._error(member, "fails its CRC-32 check (corrupt or truncated file)")
         return out

@@ -23,6 +23,7 @@ from ..formats.pt2 import Pt2Archive, export_dtype
 from ..ir import Graph, Node, Ref, TensorMeta
 from ..ops import registry
 from . import constfold, symexpr
+from .inplace import VIEW_OPS, Aliases
 
 ATEN = "torch.ops.aten."
 COND = "torch.ops.higher_order.cond"
@@ -31,7 +32,7 @@ SET_GRAD = "torch.ops.higher_order.wrap_with_set_grad_enabled"
 # Python-level arithmetic on symbolic sizes that export records as graph nodes.
 _SYM_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "floordiv": operator.floordiv,
-    "mod": operator.mod, "truediv": operator.truediv, "pow": operator.pow, "neg": operator.neg,
+    "mod": operator.mod, "truediv": operator.truediv, "pow": symexpr.bounded_pow, "neg": operator.neg,
     "pos": operator.pos, "abs": operator.abs, "eq": operator.eq, "ne": operator.ne,
     "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
     "and_": operator.and_, "or_": operator.or_, "not_": operator.not_,
@@ -91,6 +92,19 @@ class _Scope:
                            **_dict(graph.get("sym_bool_values", {}), where, "sym_bool_values"),
                            **_dict(graph.get("sym_float_values", {}), where, "sym_float_values")}
         self.module = module  # module path shown for nodes without an nn_module_stack
+        # For in-place ops of the TRAINING IR: which values share memory, and when each value is
+        # last read (index of the node, or len(nodes) for graph outputs).
+        last_use: dict[str, int] = {}
+        nodes = graph.get("nodes") if isinstance(graph.get("nodes"), list) else []
+        for i, node in enumerate(nodes):
+            for inp in (node.get("inputs") or []) if isinstance(node, dict) else []:
+                for name in _tensor_names(inp.get("arg") if isinstance(inp, dict) else None):
+                    last_use[name] = i
+        for out in graph.get("outputs") or []:
+            for name in _tensor_names(out):
+                last_use[name] = len(nodes)
+        self.aliases = Aliases(last_use)
+        self.index = 0
 
 
 class _Converter:
@@ -105,6 +119,8 @@ class _Converter:
         self.producers: dict[str, Node] = {}
         # Values standing in for outputs of nodes that could not be converted.
         self.stand_ins: set[str] = set()
+        # Placeholder name -> state_dict name, for parameters, buffers and constants.
+        self.state_names: dict[str, str] = {}
 
     # -- top level -----------------------------------------------------------------------------
 
@@ -132,6 +148,7 @@ class _Converter:
                 name = _tensor_name(body.get("arg"), self.filename)
                 fqn = body.get(f"{kind}_name")
                 data = self._state(kind, fqn, body)
+                self.state_names[name] = fqn
                 scope.env[name] = self.g.add_constant(self.g.new_name(name), data, param_name=fqn)
             elif kind == "user_input":
                 akind, arg = _union(body.get("arg"), f"{self.filename}: user input")
@@ -175,8 +192,9 @@ class _Converter:
         for spec in _list(sig.get("output_specs"), self.filename, "output_specs"):
             kind, body = _union(spec, f"{self.filename}: output spec")
             if kind != "user_output":
-                self.notes.append(f"{kind.replace('_', ' ')} output ignored "
-                                  f"(inference does not mutate state)")
+                what = body.get("buffer_name") or body.get("parameter_name") or body.get("user_input_name")
+                self.notes.append(f"the program updates {kind.split('_mutation')[0].replace('_', ' ')} "
+                                  f"{what!r}; the update is not kept between calls")
                 continue
             akind, arg = _union(body.get("arg"), f"{self.filename}: output")
             if akind == "as_none":
@@ -215,6 +233,7 @@ class _Converter:
                 kind, body = _union(size, f"{self.filename}: input {name} size")
                 want = None if given is None else _int(given[d], f"input_shapes for {name!r}")
                 if kind == "as_int":
+                    body = _int(body, f"{self.filename}: input {name!r} size")
                     if want is not None and want != body:
                         raise ShapeError(f"{self.filename}: input {name!r} dim {d} is {body} in the exported "
                                          f"program (static), input_shapes gives {want}")
@@ -235,7 +254,7 @@ class _Converter:
         for (name, meta), row, want_dtype in zip(user, static, given_dtypes):
             shape = tuple(v if isinstance(v, int) else self._eval_size(v, f"input {name!r}") for v in row)
             dtype = export_dtype(meta.get("dtype"), f"{self.filename}: input {name!r}")
-            if want_dtype is not None and want_dtype != dtype:
+            if want_dtype is not None and _dtype_name(want_dtype) != dtype:
                 raise ShapeError(f"{self.filename}: input {name!r} was exported as {dtype}, "
                                  f"input_dtypes gives {want_dtype}")
             metas.append(TensorMeta(dtype, shape))
@@ -308,9 +327,10 @@ class _Converter:
 
     def _convert_nodes(self, scope: _Scope, depth: int) -> None:
         nodes = _list(scope.graph.get("nodes"), self.filename, "nodes")
-        for node in nodes:
+        for i, node in enumerate(nodes):
             if not isinstance(node, dict) or not isinstance(node.get("target"), str):
                 raise FormatError(f"{self.filename}: a node without a target")
+            scope.index = i
             src = self._source(node, scope)
             try:
                 self._convert_node(scope, node, src, depth)
@@ -335,12 +355,14 @@ class _Converter:
         elif target in SYM_TARGETS:
             args = [self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)]
             try:
-                value = SYM_TARGETS[target](*args)
-            except (ArithmeticError, TypeError, ValueError) as e:
+                value = symexpr.check_size(SYM_TARGETS[target](*args))
+            except (ArithmeticError, TypeError, ValueError, FormatError) as e:
                 raise ShapeError(f"{src}: {target} on sizes {args} failed: {e}") from None
             self._bind(scope, node, [value], src)
         elif target == "_operator.getitem":
             seq, index = (self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)[:2])
+            if not isinstance(seq, list) or not isinstance(index, int) or not -len(seq) <= index < len(seq):
+                raise FormatError(f"{src}: getitem {index!r} of a {type(seq).__name__}")
             self._bind(scope, node, [seq[index]], src)
         elif target in (COND, SET_GRAD):
             if depth >= MAX_DEPTH:
@@ -359,14 +381,41 @@ class _Converter:
                 keywords[inp["name"]] = value
             else:
                 positional.append(value)
-        if not (registry.find_lowering(name, overload) or registry.find_lowering(name)):
+        # The TRAINING IR keeps in-place ops (relu_, add_): lower them as their functional form
+        # and let the mutated name refer to the result.
+        inplace = name.endswith("_") and not name.endswith("__")
+        op = name if registry.find_lowering(name) or not inplace else name[:-1]
+        if not (registry.find_lowering(op, overload) or registry.find_lowering(op)):
             raise UnsupportedError("unsupported op", [(f"aten.{name}.{overload}", src)])
         start = len(self.g.nodes)
-        refs = registry.lower_call(self.g, name, positional, keywords, src, overload)
+        try:
+            refs = registry.lower_call(self.g, op, positional, keywords, src, overload)
+        except WasmTorchError as e:
+            if type(e) is not WasmTorchError:  # shape, format or security problems stop here
+                raise
+            # The op is known but these arguments bind to none of its schemas: a variant we lack.
+            problem = f"aten.{name}.{overload} ({str(e).replace(f' at {src}', '')})"
+            raise UnsupportedError("unsupported op variant", [(problem, src)]) from None
         for n in self.g.nodes[start:]:
             for out in n.outputs:
                 self.producers[out] = n
         self._bind(scope, node, refs, src)
+        base = _self_name(node)
+        if base is None or not (inplace or name in VIEW_OPS):
+            return
+        outs = [n for out in node.get("outputs") or [] for n in _tensor_names(out)]
+        if inplace:
+            if refs and isinstance(refs[0], Ref):
+                scope.aliases.write(self.g, scope.env, base, refs[0], scope.index,
+                                    f"aten.{name}.{overload}", src)
+            if base in self.state_names:
+                self.notes.append(f"{src} updates {self.state_names[base]!r}; the update is not kept "
+                                  f"between calls")
+            for out in outs:
+                scope.aliases.record(out, base, "alias", "default", {})
+        else:
+            for out in outs:
+                scope.aliases.record(out, base, name, overload, keywords if len(outs) == 1 else {})
 
     def _size_op(self, scope: _Scope, node: dict[str, Any], op: str, src: str) -> None:
         a = {i.get("name"): self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)}
@@ -409,7 +458,9 @@ class _Converter:
         kind, body = _union(branch, f"{src}: subgraph")
         if kind != "as_graph":
             raise FormatError(f"{src}: expected a subgraph, found {kind}")
-        outputs = self._inline(scope, _dict(body, src, "as_graph"), operands, src, depth)
+        meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
+        module = _module_label(meta.get("nn_module_stack")) or scope.module
+        outputs = self._inline(_dict(body, src, "as_graph"), operands, module, src, depth)
         self._bind(scope, node, outputs, src)
 
     def _constant_predicate(self, pred: Any) -> bool | None:
@@ -435,9 +486,9 @@ class _Converter:
                 todo.extend(node.input_refs())
         return False
 
-    def _inline(self, scope: _Scope, arg: dict[str, Any], operands: Any, src: str, depth: int) -> list[Any]:
+    def _inline(self, arg: dict[str, Any], operands: Any, module: str, src: str, depth: int) -> list[Any]:
         graph = _dict(arg.get("graph"), src, "subgraph")
-        sub = _Scope(graph, scope.module or src, src)
+        sub = _Scope(graph, module, src)
         inputs = _list(graph.get("inputs"), src, "subgraph inputs")
         operands = operands if isinstance(operands, list) else [operands]
         if len(inputs) != len(operands):
@@ -677,6 +728,30 @@ def _split_top(text: str) -> list[str]:
     return out
 
 
+def _tensor_names(arg: Any) -> list[str]:
+    """Names of the tensors an argument reads (without decoding it)."""
+    if not isinstance(arg, dict):
+        return []
+    out = []
+    for kind, v in arg.items():
+        items = v if isinstance(v, list) else [v]
+        for item in items:
+            if kind in ("as_optional_tensor", "as_optional_tensors") and isinstance(item, dict):
+                item = item.get("as_tensor")
+            if kind in ("as_tensor", "as_tensors", "as_optional_tensor", "as_optional_tensors") \
+                    and isinstance(item, dict) and isinstance(item.get("name"), str):
+                out.append(item["name"])
+    return out
+
+
+def _self_name(node: dict[str, Any]) -> str | None:
+    for inp in node.get("inputs") or []:
+        if isinstance(inp, dict) and inp.get("name") in ("self", "input"):
+            names = _tensor_names(inp.get("arg"))
+            return names[0] if len(names) == 1 else None
+    return None
+
+
 def _union(v: Any, where: str) -> tuple[str, Any]:
     """The one (kind, value) pair of a serialized union (`{"as_int": 3}`)."""
     if not isinstance(v, dict) or len(v) != 1:
@@ -736,9 +811,19 @@ def _enum(table: dict[int, str | None], v: Any, where: str, what: str) -> str | 
 
 
 def _int(v: Any, what: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise ShapeError(f"{what}: size {v!r} is not an integer")
-    return v
+    """An int from a JSON value or a user-given size (numpy integers included)."""
+    try:
+        if isinstance(v, (bool, float, str)):
+            raise TypeError
+        return operator.index(v)
+    except TypeError:
+        raise ShapeError(f"{what}: size {v!r} is not an integer") from None
+
+
+def _dtype_name(v: Any) -> str:
+    """'float32' from 'float32', 'torch.float32', numpy's dtype('float32') or 'float'."""
+    name = str(v).removeprefix("torch.")
+    return dtypes.TORCH_ATTR.get(name, name)
 
 
 def _dim(v: Any, ndim: int, src: str) -> int:

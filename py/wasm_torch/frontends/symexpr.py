@@ -19,6 +19,23 @@ from ..errors import FormatError
 
 # Bound on an expression's text: real ones are tens of characters.
 MAX_EXPR_CHARS = 10_000
+# Sizes are int64 in torch; anything beyond is a hostile or broken file (and would let a chain of
+# multiplications build numbers of unbounded size).
+MAX_MAGNITUDE = 2**63
+
+
+def check_size(v: Any) -> Any:
+    """`v` unchanged when it is a plausible size value; FormatError otherwise."""
+    if isinstance(v, (int, Fraction)) and abs(v) > MAX_MAGNITUDE:
+        raise FormatError(f"size value {str(v)[:40]} is out of the int64 range")
+    return v
+
+
+def bounded_pow(a: Any, b: Any) -> Any:
+    """a ** b without computing astronomically large powers."""
+    if isinstance(b, int) and abs(b) > 64 and abs(a) > 1:
+        raise FormatError(f"size value {a}**{b} is out of the int64 range")
+    return check_size(a ** b)
 
 
 class Unresolved(Exception):
@@ -53,7 +70,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "Rational": Fraction,
     "Add": lambda *xs: sum(xs),
     "Mul": _product,
-    "Pow": operator.pow,
+    "Pow": bounded_pow,
     "FloorDiv": operator.floordiv,
     "CleanDiv": operator.floordiv,
     "Mod": operator.mod,
@@ -83,7 +100,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 _NAMES = {"true": True, "false": False, "True": True, "False": False}
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: bounded_pow,
            ast.Div: _truediv}
 _CMPOPS = {ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
            ast.Eq: operator.eq, ast.NotEq: operator.ne}
@@ -103,7 +120,10 @@ def symbols(expr: str) -> set[str]:
 
 def evaluate(expr: str, env: dict[str, int]) -> Any:
     """Value of `expr` with symbols from `env`; raises Unresolved for a missing symbol."""
-    value = _eval(_parse(expr).body, env, expr)
+    try:
+        value = _eval(_parse(expr).body, env, expr)
+    except RecursionError:
+        raise FormatError(f"symbolic expression nested too deeply: {expr[:80]!r}") from None
     if isinstance(value, Fraction) and value.denominator == 1:
         return int(value)
     return value
@@ -114,7 +134,7 @@ def _parse(expr: str) -> ast.Expression:
         raise FormatError(f"symbolic expression is not a string of at most {MAX_EXPR_CHARS} characters")
     try:
         return ast.parse(expr, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         raise FormatError(f"cannot parse symbolic expression {expr[:80]!r}") from None
 
 
@@ -141,7 +161,11 @@ def _eval(node: ast.AST, env: dict[str, int], expr: str) -> Any:
         v = _eval(node.operand, env, expr)
         return -v if isinstance(node.op, ast.USub) else not v
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return _BINOPS[type(node.op)](_eval(node.left, env, expr), _eval(node.right, env, expr))
+        try:
+            left, right = _eval(node.left, env, expr), _eval(node.right, env, expr)
+            return check_size(_BINOPS[type(node.op)](left, right))
+        except (ArithmeticError, TypeError) as e:
+            raise FormatError(f"cannot evaluate {expr[:80]!r}: {e}") from None
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMPOPS:
         return _CMPOPS[type(node.ops[0])](_eval(node.left, env, expr), _eval(node.comparators[0], env, expr))
     if isinstance(node, ast.BoolOp):
@@ -159,7 +183,7 @@ def _eval(node: ast.AST, env: dict[str, int], expr: str) -> Any:
         if name in _FUNCTIONS:
             args = [_eval(a, env, expr) for a in node.args]
             try:
-                return _FUNCTIONS[name](*args)
+                return check_size(_FUNCTIONS[name](*args))
             except (ArithmeticError, TypeError, ValueError) as e:
                 raise FormatError(f"cannot evaluate {name} in {expr[:80]!r}: {e}") from None
     raise FormatError(f"unsupported construct in symbolic expression {expr[:80]!r}")

@@ -105,12 +105,9 @@ def _fold(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> 
     fn, is_bool = FOLD[name]
     tensors = [a for a in args if isinstance(a, ScalarTensor)]
     plain = [a.value if isinstance(a, ScalarTensor) else a for a in args]
-    try:
-        value = fn(*plain, **kwargs)
-    except ZeroDivisionError:
-        raise WasmTorchError(f"torch.{name}: division by zero at {src}") from None
-    except (TypeError, ValueError, OverflowError) as e:
-        raise WasmTorchError(f"torch.{name}{tuple(plain)}: {e} at {src}") from None
+    if name == "mul" and _repeated_length(plain) > MAX_SEQUENCE:
+        raise WasmTorchError(f"torch.mul: result longer than {MAX_SEQUENCE} at {src}")
+    value = _bounded(fn(*plain, **kwargs), name, src)
     if not tensors:
         return value
     if is_bool:
@@ -119,6 +116,26 @@ def _fold(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> 
     if name in _FLOAT_RESULT and kwargs.get("rounding_mode") is None and not dtypes.is_float(dtype):
         dtype = "float32"  # true division and transcendental ops of int tensors give torch's default
     return ScalarTensor(cast_value(value, dtype), dtype)
+
+
+# Longest str/list folding may build: archive code could otherwise double a string in a loop.
+MAX_SEQUENCE = 1_000_000
+
+
+def _repeated_length(operands: list[Any]) -> int:
+    """Length of `sequence * n` (0 when not a sequence repetition)."""
+    seqs = [len(a) for a in operands if isinstance(a, (str, list, tuple))]
+    counts = [a for a in operands if isinstance(a, int) and not isinstance(a, bool)]
+    return seqs[0] * counts[0] if len(seqs) == 1 and len(counts) == 1 else 0
+
+
+def _bounded(value: Any, name: str, src: str) -> Any:
+    """TorchScript ints are int64 (they wrap); sequences stay small."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        return (value + 2**63) % 2**64 - 2**63
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_SEQUENCE:
+        raise WasmTorchError(f"torch.{name}: result longer than {MAX_SEQUENCE} at {src}")
+    return value
 
 
 def cast_value(v: Any, dtype: str) -> Any:
@@ -197,11 +214,13 @@ def _is(a: Any, b: Any) -> Any:
 
 
 def _not(ctx: Interpreter, v: Any, src: str) -> Any:
-    v = _item(ctx, v, "`not`", src)
+    v = item(ctx, v, "`not` of", src)
     return v if isinstance(v, Unknown) else not v
 
 
-def _item(ctx: Interpreter, x: Any, what: str, src: str) -> Any:
+def item(ctx: Interpreter, x: Any, what: str, src: str) -> Any:
+    """The Python value of a known tensor (a 0-d tensor, a one-element constant); a Python value
+    passes through. `what` names the construct for the data-dependent error ("int() of")."""
     if isinstance(x, Unknown):
         return UNKNOWN
     if isinstance(x, ScalarTensor):
@@ -210,12 +229,12 @@ def _item(ctx: Interpreter, x: Any, what: str, src: str) -> Any:
         data = ctx.g.constants.get(x.name)
         if data is not None and data.numel == 1:
             return data.item()
-        raise unsupported(f"{what} of a tensor's value (data-dependent control flow)", src)
+        raise unsupported(f"{what} a tensor's value (data-dependent control flow)", src)
     return x
 
 
 def to_int(ctx: Interpreter, args: Args, kwargs: Kwargs, src: str) -> Any:
-    v = _item(ctx, args[0], "int()", src)
+    v = item(ctx, args[0], "int() of", src)
     if isinstance(v, Unknown):
         return v
     try:
@@ -225,7 +244,7 @@ def to_int(ctx: Interpreter, args: Args, kwargs: Kwargs, src: str) -> Any:
 
 
 def to_float(ctx: Interpreter, args: Args, kwargs: Kwargs, src: str) -> Any:
-    v = _item(ctx, args[0], "float()", src)
+    v = item(ctx, args[0], "float() of", src)
     if isinstance(v, Unknown):
         return v
     try:
@@ -235,15 +254,18 @@ def to_float(ctx: Interpreter, args: Args, kwargs: Kwargs, src: str) -> Any:
 
 
 def to_bool(ctx: Interpreter, args: Args, kwargs: Kwargs, src: str) -> Any:
-    v = _item(ctx, args[0], "bool()", src)
+    v = item(ctx, args[0], "bool() of", src)
     return v if isinstance(v, Unknown) else bool(v)
 
 
 def _range(ctx: Interpreter, args: Args, kwargs: Kwargs, src: str) -> Any:
-    vals = [_item(ctx, a, "range()", src) for a in args]
+    vals = [item(ctx, a, "range() of", src) for a in args]
     if not vals or not all(isinstance(v, int) for v in vals):
         raise WasmTorchError(f"range{tuple(format_value(v) for v in vals)}: expected ints at {src}")
-    return range(*vals)
+    r = range(*vals)
+    if len(r) > MAX_SEQUENCE:
+        raise WasmTorchError(f"range of {len(r)} items is too long to unroll at {src}")
+    return r
 
 
 def _nested(data: Any, src: str) -> tuple[tuple[int, ...], list[Any]]:
@@ -260,7 +282,7 @@ def _nested(data: Any, src: str) -> tuple[tuple[int, ...], list[Any]]:
 def _tensor(ctx: Interpreter, args: Args, kwargs: Kwargs, src: str) -> Any:
     """torch.tensor(<Python data>) -> a graph constant."""
     shape, values = _nested(args[0], src)
-    values = [_item(ctx, v, "torch.tensor", src) for v in values]
+    values = [item(ctx, v, "torch.tensor() of", src) for v in values]
     dtype = kwargs.get("dtype", args[1] if len(args) > 1 else None)
     if dtype is None:
         dtype = ("bool" if values and all(isinstance(v, bool) for v in values) else
@@ -294,18 +316,26 @@ def _set_item(c: Any, k: Any, v: Any) -> Any:
     return c
 
 
-def _list_op(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def run(ctx: Interpreter, args: Args, kwargs: Kwargs, src: str) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as e:
-            raise WasmTorchError(f"{describe(args[0]) if args else 'builtin'}: {e} at {src}") from None
-
-    return run
-
-
-def _plain(fn: Callable[..., Any]) -> Callable[..., Any]:
+def _py(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A plain function of Python values as a builtin (ctx, args, kwargs, src)."""
     return lambda ctx, args, kwargs, src: fn(*args, **kwargs)
+
+
+def _run(fn: Callable[..., Any], ctx: Interpreter, what: str, args: Args, kwargs: Kwargs, src: str) -> Any:
+    """Call a builtin; archive code giving it wrong arguments gets an error, never a Python crash."""
+    try:
+        return fn(ctx, args, kwargs, src)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError) as e:
+        shown = ", ".join(describe(a) for a in args)
+        raise WasmTorchError(f"{what}({shown}): {e} at {src}") from None
+    except ZeroDivisionError:
+        raise WasmTorchError(f"{what}: division by zero at {src}") from None
+
+
+def _as_list(xs: Any) -> list[Any]:
+    if not isinstance(xs, (list, tuple, str)):
+        raise TypeError("expected a list")
+    return list(xs)
 
 
 def _slice_list(xs: Any, start: Any = None, end: Any = None, step: int = 1) -> Any:
@@ -327,32 +357,32 @@ STATIC: dict[str, Callable[..., Any]] = {
     "is_autocast_cpu_enabled": lambda ctx, args, kw, src: False,
     "device": lambda ctx, args, kw, src: args[0] if args else "cpu",
     "warn": lambda ctx, args, kw, src: None,
-    "format": _plain(_format),
-    "str": _plain(format_value),
-    "append": _list_op(lambda xs, v: (xs.append(v), xs)[1]),
-    "extend": _list_op(lambda xs, v: xs.extend(v)),
-    "insert": _list_op(lambda xs, i, v: xs.insert(i, v)),
-    "pop": _list_op(lambda xs, i=-1: xs.pop(i)),
-    "clear": _list_op(lambda xs: xs.clear()),
-    "copy": _list_op(lambda xs: xs.copy()),
-    "list": _list_op(list),
-    "keys": _list_op(lambda d: list(d.keys())),
-    "values": _list_op(lambda d: list(d.values())),
-    "items": _list_op(lambda d: [tuple(kv) for kv in d.items()]),
-    "get": _list_op(lambda d, k, default=None: d.get(k, default)),
-    "_set_item": _list_op(_set_item),
-    "__getitem__": _list_op(lambda c, i: c[i]),
-    "__is__": _plain(_is),
-    "__isnot__": _plain(lambda a, b: (lambda r: r if isinstance(r, Unknown) else not r)(_is(a, b))),
+    "format": _py(_format),
+    "str": _py(format_value),
+    "append": _py(lambda xs, v: (xs.append(v), xs)[1]),
+    "extend": _py(lambda xs, v: xs.extend(v)),
+    "insert": _py(lambda xs, i, v: xs.insert(i, v)),
+    "pop": _py(lambda xs, i=-1: xs.pop(i)),
+    "clear": _py(lambda xs: xs.clear()),
+    "copy": _py(lambda xs: xs.copy()),
+    "list": _py(_as_list),
+    "keys": _py(lambda d: list(d.keys())),
+    "values": _py(lambda d: list(d.values())),
+    "items": _py(lambda d: [tuple(kv) for kv in d.items()]),
+    "get": _py(lambda d, k, default=None: d.get(k, default)),
+    "_set_item": _py(_set_item),
+    "__getitem__": _py(lambda c, i: c[i]),
+    "__is__": _py(_is),
+    "__isnot__": _py(lambda a, b: (lambda r: r if isinstance(r, Unknown) else not r)(_is(a, b))),
     "__not__": lambda ctx, args, kw, src: _not(ctx, args[0], src),
-    "__contains__": _list_op(lambda c, v: v in c),
-    "__range_length": _plain(lambda lo, hi, step: max(0, (hi - lo + step - (1 if step > 0 else -1)) // step)),
-    "__derive_index": _plain(lambda i, start, step: start + i * step),
-    "item": lambda ctx, args, kw, src: _item(ctx, args[0], "torch.item()", src),
+    "__contains__": _py(lambda c, v: v in c),
+    "__range_length": _py(lambda lo, hi, step: max(0, (hi - lo + step - (1 if step > 0 else -1)) // step)),
+    "__derive_index": _py(lambda i, start, step: start + i * step),
+    "item": lambda ctx, args, kw, src: item(ctx, args[0], "torch.item() of", src),
     "Int": to_int,
     "Float": to_float,
     "Bool": to_bool,
-    "ScalarImplicit": lambda ctx, args, kw, src: _item(ctx, args[0], "ScalarImplicit", src),
+    "ScalarImplicit": lambda ctx, args, kw, src: item(ctx, args[0], "ScalarImplicit of", src),
     "tensor": _tensor,
     "_unwrap_optional": lambda ctx, args, kw, src: args[0],
 }
@@ -360,19 +390,19 @@ STATIC: dict[str, Callable[..., Any]] = {
 _ASKS_TENSOR = frozenset({"size", "dim", "numel", "len", "is_floating_point", "is_complex", "item", "Int",
                           "Float", "Bool", "ScalarImplicit", "tensor"})
 # `torch.slice` on a Python list is list slicing; on a tensor it is an op.
-LIST_STATIC = {"slice": _list_op(_slice_list), "len": _len}
+LIST_STATIC = {"slice": _py(_slice_list), "len": _len}
 
 BUILTINS: dict[str, Callable[..., Any]] = {
     "int": to_int,
     "float": to_float,
     "bool": to_bool,
-    "str": _plain(format_value),
+    "str": _py(format_value),
     "len": _len,
     "range": _range,
     "print": lambda ctx, args, kw, src: None,
-    "abs": _plain(abs),
-    "min": _plain(min),
-    "max": _plain(max),
+    "abs": _py(abs),
+    "min": _py(min),
+    "max": _py(max),
 }
 
 JIT: dict[str, Any] = {
@@ -422,7 +452,7 @@ PRIM: dict[str, Callable[..., Any]] = {
     "RaiseException": _raise,
     "min": _min_max(min),
     "max": _min_max(max),
-    "abs": _plain(abs),
+    "abs": _py(abs),
     **{flag: _false for flag in ("is_nested", "requires_grad", "is_cuda", "is_quantized", "is_mkldnn",
                                  "is_sparse", "is_sparse_csr", "is_xpu", "is_meta", "is_vulkan", "is_ipu",
                                  "is_mps", "is_mtia", "is_maia", "is_xla", "is_lazy")},
@@ -434,20 +464,28 @@ PRIM: dict[str, Callable[..., Any]] = {
 def call_torch(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> Any:
     """`torch.<name>(...)` / `ops.aten.<name>(...)`."""
     first = args[0] if args else None
+    what = f"torch.{name}"
     if isinstance(first, (list, tuple, str, dict)) or first is None:
         if name in LIST_STATIC:
-            return LIST_STATIC[name](ctx, args, kwargs, src)
+            return _run(LIST_STATIC[name], ctx, what, args, kwargs, src)
         if name in LIST_FOLD and isinstance(first, (list, tuple)):
-            return _list_op(LIST_FOLD[name])(ctx, args, kwargs, src)
+            return _run(_py(LIST_FOLD[name]), ctx, what, args, kwargs, src)
     if name in STATIC:
         if name in _ASKS_TENSOR and has_unknown(args):
             return UNKNOWN
-        return STATIC[name](ctx, args, kwargs, src)
+        return _run(STATIC[name], ctx, what, args, kwargs, src)
     if name in FOLD and not any(isinstance(a, Ref) for a in [*args, *kwargs.values()]):
         if has_unknown(args) or has_unknown(kwargs):
             return UNKNOWN
-        return _fold(ctx, name, args, kwargs, src)
+        return _run(lambda c, a, k, s_: _fold(c, name, a, k, s_), ctx, what, args, kwargs, src)
     return lower(ctx, name, args, kwargs, src)
+
+
+def call_builtin(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> Any:
+    """A bare builtin: `int(...)`, `range(...)`, ..."""
+    if has_unknown(args) and name != "print":
+        return UNKNOWN
+    return _run(BUILTINS[name], ctx, name, args, kwargs, src)
 
 
 def call_prim(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> Any:
@@ -457,7 +495,7 @@ def call_prim(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str)
         return UNKNOWN
     if name not in ("RaiseException", "data", "unchecked_unwrap_optional") and has_unknown(args):
         return UNKNOWN
-    return fn(ctx, args, kwargs, src)
+    return _run(fn, ctx, f"ops.prim.{name}", args, kwargs, src)
 
 
 # Python operator spellings TorchScript prints for tensor ops.
@@ -468,8 +506,10 @@ _TENSOR_SPELLINGS = {"__and__": "bitwise_and", "__or__": "bitwise_or", "__xor__"
 
 def lower(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> Any:
     """Emit graph nodes for a tensor op, binding against each registered schema in turn."""
-    name = _TENSOR_SPELLINGS.get(name, name)
     cands = registry.find_lowering(name)
+    if not cands and name in _TENSOR_SPELLINGS:
+        name = _TENSOR_SPELLINGS[name]
+        cands = registry.find_lowering(name)
     if not cands and name.endswith("_") and not name.startswith("__"):
         name = name[:-1]  # in-place op: the functional op's result is rebound by the caller
         cands = registry.find_lowering(name)

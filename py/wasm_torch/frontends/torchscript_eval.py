@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from .. import dtypes
 from ..errors import UnsupportedError, WasmTorchError
 from ..formats.tensor import TensorData
 from ..ir import Graph, Ref
@@ -24,7 +25,6 @@ from .torchscript_values import (
     ObjectValue,
     ScalarTensor,
     Unknown,
-    has_unknown,
     unsupported,
 )
 
@@ -63,7 +63,6 @@ class Interpreter:
         self.grad_enabled = False
         self._objects: dict[int, ObjectValue] = {}
         self._const_refs: dict[Any, Ref] = {}
-        self._constant_values: dict[int, Any] = {}
         self._param_names: dict[Any, str] = {}
         self._steps = 0
         self._depth = 0
@@ -71,28 +70,22 @@ class Interpreter:
     # -- module objects and constants ------------------------------------------------------------
 
     def wrap_module(self, stub: Any, path: str) -> ObjectValue:
-        """The ObjectValue for a module object from data.pkl (one per object, so `is` works)."""
+        """The ObjectValue for a module object from data.pkl (one per object, so `is` works).
+
+        Wrapping the root wraps the whole tree, recording the state_dict name of every tensor
+        in state_dict order (a module's own tensors, then its children), so that a tensor
+        reachable under several names (tied weights) is named after the first, as torch does.
+        """
         obj = self._objects.get(id(stub))
         if obj is None:
-            obj = ObjectValue(stub_qualname(stub), dict(vars(stub)), path)
-            self._objects[id(stub)] = obj
-            self._index_params(obj)
-        return obj
-
-    def _index_params(self, obj: ObjectValue) -> None:
-        """Record state_dict names of the module tree's tensors (first name wins for ties)."""
-        todo = [obj]
-        while todo:
-            o = todo.pop(0)
-            for name, v in o.attrs.items():
+            obj = self._objects[id(stub)] = ObjectValue(stub_qualname(stub), dict(vars(stub)), path)
+            for name, v in obj.attrs.items():
                 if isinstance(v, TensorData):
-                    self._param_names.setdefault(_storage_key(v), _join(o.path, name))
-                elif stub_qualname(v) is not None:
-                    child = self._objects.get(id(v))
-                    if child is None:
-                        child = ObjectValue(stub_qualname(v), dict(vars(v)), _join(o.path, name))
-                        self._objects[id(v)] = child
-                        todo.append(child)
+                    self._param_names.setdefault(_storage_key(v), _join(path, name))
+            for name, v in obj.attrs.items():
+                if stub_qualname(v) is not None:
+                    self.wrap_module(v, _join(path, name))
+        return obj
 
     def param_ref(self, data: TensorData, path: str) -> Ref:
         return self.constant_ref(data, self._param_names.get(_storage_key(data), path))
@@ -126,8 +119,8 @@ class Interpreter:
                                  f"{len(self.constants)}) at {src}")
         v = self.constants[index]
         if isinstance(v, TensorData):
-            if v.shape == () and v.dtype in ("bool", "int64", "int32", "int16", "int8", "uint8",
-                                              "float32", "float64"):
+            if v.shape == () and (v.dtype == "bool" or dtypes.is_int(v.dtype) or dtypes.is_float(v.dtype)) \
+                    and not v.dtype.startswith("float8"):
                 return ScalarTensor(v.item(), v.dtype, v)
             return self.constant_ref(v)
         return v
@@ -192,16 +185,16 @@ class Interpreter:
         elif head == "__torch__":
             return self._call_torch_code(dotted, args, kwargs, src)
         elif dotted in B.BUILTINS:
-            if has_unknown(args) and dotted != "print":
-                return UNKNOWN
-            return B.BUILTINS[dotted](self, args, kwargs, src)
+            return B.call_builtin(self, dotted, args, kwargs, src)
+        elif head == "math" and rest in B.FOLD:
+            return B.call_torch(self, rest, args, kwargs, src)
         self.problem(dotted, src)
         return UNKNOWN
 
     def _call_jit(self, name: str, args: list[Any], src: str) -> Any:
         if name in B.JIT:
             return B.JIT[name]
-        if name in ("_unwrap_optional", "annotate"):
+        if name in ("_unwrap_optional", "annotate") and args:
             return args[-1]
         self.problem(f"torch.jit.{name}", src)
         return UNKNOWN
@@ -241,10 +234,10 @@ class Interpreter:
                 return BoundMethod(obj, name)
         raise unsupported(f"{obj.qualname} ({obj.path or 'the root module'}) has no attribute {name!r}", src)
 
-    def children(self, obj: ObjectValue) -> list[Any]:
+    def children(self, obj: ObjectValue, src: str) -> list[Any]:
         """Numbered children of a ModuleList/Sequential, in order."""
         keys = sorted((k for k in obj.attrs if k.isdigit()), key=int)
-        return [self.get_attr(obj, k, "") for k in keys]
+        return [self.get_attr(obj, k, src) for k in keys]
 
     # -- statements ------------------------------------------------------------------------------
 
@@ -295,13 +288,13 @@ class Interpreter:
     def _exec_for(self, stmt: ast.For, frame: Frame) -> Any:
         it = self.eval(stmt.iter, frame)
         if isinstance(it, ObjectValue):
-            it = self.children(it)
+            it = self.children(it, self.where(frame, stmt))
         elif isinstance(it, dict):
             it = list(it)
         elif not isinstance(it, (range, list, tuple, str)):
             raise unsupported(f"for loop over {B.describe(it)} (only ranges, lists and module lists unroll)",
                               self.where(frame, stmt))
-        for item in list(it):
+        for item in it if isinstance(it, range) else list(it):
             self.assign(stmt.target, item, frame)
             signal = self.exec_block(stmt.body, frame)
             if signal is _BREAK:
@@ -340,17 +333,20 @@ class Interpreter:
         return signal
 
     def condition(self, test: ast.expr, frame: Frame, construct: str) -> bool:
-        v = self.eval(test, frame)
         src = self.where(frame, test)
-        if isinstance(v, ScalarTensor):
-            return bool(v.value)
-        if isinstance(v, Ref):
-            raise unsupported(f"`{construct}` on a tensor's value (data-dependent control flow)", src)
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" \
+                and "bool" not in frame.vars and len(test.args) == 1 and not test.keywords:
+            test = test.args[0]  # `if bool(<tensor>):` is the scripted form of `if <tensor>:`
+        return self.truth(self.eval(test, frame), f"`{construct}`", src)
+
+    def truth(self, v: Any, construct: str, src: str) -> bool:
+        """A condition's value, which must be known while converting."""
+        v = B.item(self, v, f"{construct} on", src)
         if isinstance(v, Unknown):
-            raise UnsupportedError("unsupported ops", [*self.problems,
-                                                       (f"`{construct}` on an unsupported op's result", src)])
+            raise UnsupportedError("unsupported ops", [*self.problems, (f"{construct} on an unsupported op's "
+                                                                        "result", src)])
         if v is UNINITIALIZED:
-            raise WasmTorchError(f"`{construct}` on an uninitialized value at {src}")
+            raise WasmTorchError(f"{construct} on an uninitialized value at {src}")
         return bool(v)
 
     def assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
@@ -361,7 +357,7 @@ class Interpreter:
             if isinstance(value, Unknown):
                 value = [UNKNOWN] * n
             elif isinstance(value, ObjectValue):
-                value = self.children(value)
+                value = self.children(value, self.where(frame, target))
             if not isinstance(value, (list, tuple)) or len(value) != n:
                 raise WasmTorchError(f"cannot unpack {B.describe(value)} into {n} names at "
                                      f"{self.where(frame, target)}")
@@ -480,7 +476,7 @@ class Interpreter:
         if isinstance(base, Unknown):
             return UNKNOWN
         if isinstance(base, ObjectValue) and isinstance(key, int):
-            return self.children(base)[key]
+            base = self.children(base, src)
         if not isinstance(base, (list, tuple, dict, str)):
             raise unsupported(f"indexing {B.describe(base)}", src)
         try:
@@ -497,8 +493,13 @@ class Interpreter:
     def _eval_Dict(self, node: ast.Dict, frame: Frame) -> Any:
         if any(k is None for k in node.keys):
             raise unsupported("**dict unpacking", self.where(frame, node))
-        return {B.plain_value(self.eval(k, frame)): self.eval(v, frame)
-                for k, v in zip(node.keys, node.values)}
+        out = {}
+        for k, v in zip(node.keys, node.values):
+            key = B.plain_value(self.eval(k, frame))
+            if not isinstance(key, (str, int, float, bool)):
+                raise unsupported(f"dict key {B.describe(key)}", self.where(frame, node))
+            out[key] = self.eval(v, frame)
+        return out
 
     def _eval_UnaryOp(self, node: ast.UnaryOp, frame: Frame) -> Any:
         v = self.eval(node.operand, frame)
@@ -521,16 +522,17 @@ class Interpreter:
                             self.where(frame, node))
 
     def _eval_Compare(self, node: ast.Compare, frame: Frame) -> Any:
+        src = self.where(frame, node)
         left = self.eval(node.left, frame)
         result: Any = True
-        for op, right_node in zip(node.ops, node.comparators):
+        for i, (op, right_node) in enumerate(zip(node.ops, node.comparators)):
             right = self.eval(right_node, frame)
             name = self._CMPOPS.get(type(op))
             if name is None:
-                raise unsupported(f"comparison {type(op).__name__}", self.where(frame, node))
-            args = [right, left] if name == "__contains__" else [left, right]
-            result = B.call_torch(self, name, args, {}, self.where(frame, node))
-            if not self._truth(result, frame, node):
+                raise unsupported(f"comparison {type(op).__name__}", src)
+            operands = [right, left] if name == "__contains__" else [left, right]
+            result = B.call_torch(self, name, operands, {}, src)
+            if i + 1 < len(node.ops) and not self.truth(result, "a chained comparison", src):
                 return result
             left = right
         return result
@@ -539,18 +541,13 @@ class Interpreter:
         v: Any = None
         for value in node.values:
             v = self.eval(value, frame)
-            truth = self._truth(v, frame, node)
+            truth = self.truth(v, "`and`/`or`", self.where(frame, node))
             if truth == isinstance(node.op, ast.Or):
                 return v
         return v
 
     def _eval_IfExp(self, node: ast.IfExp, frame: Frame) -> Any:
         return self.eval(node.body if self.condition(node.test, frame, "if") else node.orelse, frame)
-
-    def _truth(self, v: Any, frame: Frame, node: ast.expr) -> bool:
-        if isinstance(v, (Ref, Unknown)):
-            raise unsupported("a tensor's value used as a condition", self.where(frame, node))
-        return bool(v.value if isinstance(v, ScalarTensor) else v)
 
     @staticmethod
     def where(frame: Frame, node: ast.AST) -> str:

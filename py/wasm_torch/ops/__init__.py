@@ -1,7 +1,6 @@
 """Canonical ops. Each module registers its op family with `registry.define` (schema, shape and
 dtype inference, numpy reference) and the frontend spellings that lower onto it."""
 
-from . import registry
 from . import (  # noqa: F401  (importing registers the ops)
     activation,
     attention,
@@ -13,6 +12,7 @@ from . import (  # noqa: F401  (importing registers the ops)
     norm,
     pool,
     reduction,
+    registry,
     resize,
     rnn,
     shape,

@@ -1,7 +1,7 @@
 """Activations, softmax and eval-time no-ops.
 
-Pointwise activations reuse the elementwise machinery (promotion, compute dtype, in-place twins);
-their references compute in float64 where torch's own float32 formula would round differently.
+Pointwise activations reuse the elementwise machinery (promotion, compute dtype, in-place twins).
+Their references evaluate torch's formulas in float64; the runtime rounds to the output dtype.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _gelu(np: Any, x: Any, a: A) -> Any:
 
 def _check_gelu(a: A, dtype: str) -> None:
     if a.approximate not in ("none", "tanh"):
-        raise ShapeError(f"gelu: approximate must be 'none' or 'tanh', got {a.approximate!r}")
+        raise ShapeError(f"approximate must be 'none' or 'tanh', got {a.approximate!r}")
 
 
 def _softplus(np: Any, x: Any, beta: Any, threshold: Any) -> Any:
@@ -72,7 +72,7 @@ inplace(_RRELU)
 def _clamp_to(g: Graph, x: Ref, lo: Any, hi: Any, src: str) -> list[Ref]:
     """hardtanh/relu6 are clamp; on integer tensors torch converts the bounds to the tensor's type."""
     if not is_float(g.meta(x).dtype):
-        lo, hi = int(lo), int(hi)
+        lo, hi = (int(v) if isinstance(v, float) else v for v in (lo, hi))
     return emit(g, "clamp", src, x, lo, hi)
 
 
@@ -89,7 +89,7 @@ def _prelu_infer(a: A) -> TensorMeta:
     x, w = a.self, a.weight
     channels = x.shape[1] if len(x.shape) >= 2 else 1
     if numel(w.shape) not in (1, channels):
-        raise ShapeError(f"prelu: {numel(w.shape)} weights for {channels} channels")
+        raise ShapeError(f"{numel(w.shape)} weights for {channels} channels")
     return TensorMeta(x.dtype, x.shape)
 
 
@@ -110,7 +110,7 @@ def _glu_infer(a: A) -> TensorMeta:
     x = a.self
     d = norm_dim(a.dim, len(x.shape))
     if not x.shape or x.shape[d] % 2:
-        raise ShapeError(f"glu: dim {a.dim} of shape {list(x.shape)} must have an even size")
+        raise ShapeError(f"dim {a.dim} of shape {list(x.shape)} must have an even size")
     return TensorMeta(x.dtype, x.shape[:d] + (x.shape[d] // 2,) + x.shape[d + 1:])
 
 
@@ -130,7 +130,7 @@ def _softmax_infer(a: A) -> TensorMeta:
     norm_dim(a.dim, len(a.self.shape))
     dtype = a.dtype or a.self.dtype
     if not is_float(dtype):
-        raise ShapeError(f"softmax: needs a floating-point dtype, got {dtype}")
+        raise ShapeError(f"needs a floating-point dtype, got {dtype}")
     return TensorMeta(dtype, a.self.shape)
 
 

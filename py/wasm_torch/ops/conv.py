@@ -21,7 +21,7 @@ _CANONICAL = {(1, False): "conv1d", (2, False): "conv2d", (1, True): "conv_trans
               (2, True): "conv_transpose2d"}
 
 
-def _geometry(a: A, n: int, transposed: bool) -> tuple[tuple[int, ...], tuple[int, ...], bool]:
+def _geometry(a: A, n: int) -> tuple[tuple[int, ...], tuple[int, ...], bool]:
     """Check a conv call; returns (input shape, weight shape, unbatched)."""
     x, w = a.input, a.weight
     if not isinstance(x, TensorMeta) or not isinstance(w, TensorMeta):
@@ -39,7 +39,7 @@ def _geometry(a: A, n: int, transposed: bool) -> tuple[tuple[int, ...], tuple[in
     return shape, tuple(w.shape), unbatched
 
 
-def _out_channels(a: A, shape: tuple[int, ...], w: tuple[int, ...], transposed: bool, op: str) -> int:
+def _out_channels(a: A, shape: tuple[int, ...], w: tuple[int, ...], transposed: bool) -> int:
     g = a.groups
     if transposed:
         cin, cout = w[0], w[1] * g
@@ -57,24 +57,22 @@ def _out_channels(a: A, shape: tuple[int, ...], w: tuple[int, ...], transposed: 
 
 
 def _conv_infer(n: int, transposed: bool):
-    op = _CANONICAL[(n, transposed)]
-
     def infer(a: A) -> TensorMeta:
-        shape, w, unbatched = _geometry(a, n, transposed)
-        cout = _out_channels(a, shape, w, transposed, op)
-        stride = expand_ints(a.stride, n, f"{op} stride")
-        padding = expand_ints(a.padding, n, f"{op} padding")
-        dilation = expand_ints(a.dilation, n, f"{op} dilation")
+        shape, w, unbatched = _geometry(a, n)
+        cout = _out_channels(a, shape, w, transposed)
+        stride = expand_ints(a.stride, n, "stride")
+        padding = expand_ints(a.padding, n, "padding")
+        dilation = expand_ints(a.dilation, n, "dilation")
         if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
             raise ShapeError("stride and dilation must be positive and padding non-negative")
         spatial = []
         for i in range(n):
             size, k, s, p, d = shape[2 + i], w[2 + i], stride[i], padding[i], dilation[i]
             if transposed:
-                op_ = expand_ints(a.output_padding, n, f"{op} output_padding")[i]
-                if op_ < 0 or (op_ >= s and op_ >= d):
-                    raise ShapeError(f"output_padding {op_} must be smaller than stride or dilation")
-                out = (size - 1) * s - 2 * p + d * (k - 1) + op_ + 1
+                extra = expand_ints(a.output_padding, n, "output_padding")[i]
+                if extra < 0 or (extra >= s and extra >= d):
+                    raise ShapeError(f"output_padding {extra} must be smaller than stride or dilation")
+                out = (size - 1) * s - 2 * p + d * (k - 1) + extra + 1
             else:
                 out = (size + 2 * p - d * (k - 1) - 1) // s + 1
             if out < 1:

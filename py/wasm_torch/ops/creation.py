@@ -33,14 +33,14 @@ def _static(op: str, what: str, v: Any) -> Any:
 def _size(op: str, size: list[Any]) -> tuple[int, ...]:
     for d in size:
         if not isinstance(_static(op, "the size", d), int) or d < 0:
-            raise ShapeError(f"{op}: invalid size {size}")
+            raise ShapeError(f"invalid size {size}")
     return tuple(size)
 
 
 # --- full and the spellings that fill a shape with one value --------------------------------------
 
 def _fill_dtype(a: A) -> str:
-    v = array_meta(a.fill_value)
+    v = a.fill_value if isinstance(a.fill_value, TensorMeta) else array_meta(a.fill_value)
     if a.dtype:
         return a.dtype
     if isinstance(v, TensorMeta):  # a 0-d tensor used as the fill value: its kind of number
@@ -86,17 +86,17 @@ def _arange_dtype(a: A) -> str:
 
 def _arange_len(a: A) -> int:
     """torch's length rule: exact integer arithmetic on the truncated bounds for int64, else
-    ceil((end - start) / step) in double precision."""
+    ceil((end - start) / step) in double precision (even for other integer dtypes)."""
     start, end, step = (_static("arange", "a bound", v) for v in (a.start, a.end, a.step))
     if not all(math.isfinite(v) for v in (start, end, step)):
-        raise ShapeError(f"arange: bounds must be finite, got {start}, {end}, {step}")
-    integral = is_int(_arange_dtype(a))
-    s, e, t = (int(v) for v in (start, end, step)) if integral else (start, end, step)
+        raise ShapeError(f"bounds must be finite, got {start}, {end}, {step}")
+    int64 = _arange_dtype(a) == "int64"
+    s, e, t = (int(v) for v in (start, end, step)) if int64 else (start, end, step)
     if t == 0:
-        raise ShapeError("arange: step must be nonzero")
+        raise ShapeError("step must be nonzero")
     if (t > 0 and e < s) or (t < 0 and e > s):
-        raise ShapeError(f"arange: the range {start} -> {end} goes against step {step}")
-    if _arange_dtype(a) == "int64":
+        raise ShapeError(f"the range {start} -> {end} goes against step {step}")
+    if int64:
         n = e - s + t - (1 if t > 0 else -1)
         return abs(n) // abs(t)  # n and t have the same sign here: a C division of two ints
     return math.ceil((float(end) - float(start)) / float(step))
@@ -122,7 +122,7 @@ def _linspace_infer(a: A) -> TensorMeta:
     _static("linspace", "a bound", a.start)
     _static("linspace", "a bound", a.end)
     if a.steps < 0:
-        raise ShapeError(f"linspace: steps must be >= 0, got {a.steps}")
+        raise ShapeError(f"steps must be >= 0, got {a.steps}")
     return TensorMeta(a.dtype or "float32", (a.steps,))
 
 
@@ -159,7 +159,7 @@ lowering(f"eye(SymInt n, *, {_OPTIONS}) -> Tensor")(
 
 def _triangle_infer(a: A) -> TensorMeta:
     if len(a.self.shape) < 2:
-        raise ShapeError(f"tril/triu: needs at least 2 dims, got shape {list(a.self.shape)}")
+        raise ShapeError(f"needs at least 2 dims, got shape {list(a.self.shape)}")
     return a.self
 
 

@@ -42,23 +42,19 @@ COMPARE = Kind(lambda d, a: "bool", lambda d, a: d)
 LOGICAL = Kind(lambda d, a: "bool", lambda d, a: "bool")  # operands cast to bool = "is nonzero"
 PREDICATE = Kind(lambda d, a: "bool", lambda d, a: float_dtype(d))  # isnan, isinf, isfinite
 
+# Checks of an op's arguments and promoted dtype, run by inference. Their ShapeErrors get the op
+# name and source prepended by the registry.
 Check = Callable[[A, str], None]
 
 
-def integral(op: str) -> Check:
-    def check(a: A, dtype: str) -> None:
-        if dtype != "bool" and not is_int(dtype):
-            raise ShapeError(f"{op}: needs integer or bool tensors, got {dtype}")
-
-    return check
+def integral(a: A, dtype: str) -> None:
+    if dtype != "bool" and not is_int(dtype):
+        raise ShapeError(f"needs integer or bool tensors, got {dtype}")
 
 
-def floating(op: str) -> Check:
-    def check(a: A, dtype: str) -> None:
-        if not is_float(dtype):
-            raise ShapeError(f"{op}: needs a floating-point tensor, got {dtype}")
-
-    return check
+def floating(a: A, dtype: str) -> None:
+    if not is_float(dtype):
+        raise ShapeError(f"needs a floating-point tensor, got {dtype}")
 
 
 def operands(values: list[Any], dtype: str) -> list[Any]:
@@ -191,11 +187,13 @@ def _div(np: Any, x: Any, y: Any, a: A) -> Any:
 
 def _check_rounding(a: A, dtype: str) -> None:
     if a.rounding_mode not in (None, "trunc", "floor"):
-        raise ShapeError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {a.rounding_mode!r}")
+        raise ShapeError(f"rounding_mode must be None, 'trunc' or 'floor', got {a.rounding_mode!r}")
 
 
 def _pow(np: Any, x: Any, y: Any, a: A) -> Any:
     if x.dtype.kind == "f":
+        if y.ndim == 0 and y == -0.5:  # torch's scalar fast path: rsqrt, so (-0) ** -0.5 = -inf
+            return 1 / np.sqrt(x)
         return np.power(x, y)
     # Integer powers with negative exponents: torch gives 1 for base 1, +-1 for base -1, else 0.
     r = np.power(x, np.where(y < 0, 0, y))
@@ -264,7 +262,7 @@ for _name in ("and", "or", "xor"):
               lambda np, x, y, a, f=f"logical_{_name}": getattr(np, f)(x, y), LOGICAL, _SELF_OTHER)
     pointwise(f"bitwise_{_name}.Tensor(Tensor self, Tensor other) -> Tensor",
               lambda np, x, y, a, f=f"bitwise_{_name}": getattr(np, f)(x, y), ARITH, _SELF_OTHER,
-              integral(f"bitwise_{_name}"))
+              integral)
     alias(f"__{_name}__.Tensor(Tensor self, Tensor other) -> Tensor", f"bitwise_{_name}")
     lowering(f"__i{_name}__.Tensor(Tensor self, Tensor other) -> Tensor")(
         lambda g, a, src, f=f"bitwise_{_name}_": registry.lower_call(g, f, [], dict(a), src))
@@ -286,7 +284,7 @@ define("where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
 
 def _masked_fill_infer(a: A) -> TensorMeta:
     if shape_of(a.value):
-        raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, "
+        raise ShapeError(f"value must be a number or a 0-d tensor, "
                          f"got shape {list(a.value.shape)}")
     return TensorMeta(a.self.dtype, broadcast(a.self.shape, shape_of(a.mask)))
 
@@ -314,7 +312,7 @@ def _clamp(np: Any, x: Any, a: A) -> Any:
 
 def _clamp_infer(a: A) -> TensorMeta:
     if a.min is None and a.max is None:
-        raise ShapeError("clamp: at least one of min and max must be given")
+        raise ShapeError("at least one of min and max must be given")
     return elementwise_meta(*(v for v in (a.self, a.min, a.max) if v is not None))
 
 
@@ -358,7 +356,7 @@ def _round(np: Any, x: Any, a: A) -> Any:
         return x
     if d == 0:
         return np.rint(x)  # half to even
-    ten = x.dtype.type(10.0 ** abs(d))  # in the tensor's dtype, as torch's round_decimals kernel
+    ten = x.dtype.type(10.0 ** abs(d))  # in the compute dtype, as torch's round_decimals kernel
     return np.rint(x * ten) / ten if d > 0 else np.rint(x / ten) * ten
 
 
@@ -397,10 +395,10 @@ pointwise("floor(Tensor self) -> Tensor", _keep_ints(lambda np, x: np.floor(x)),
 pointwise("ceil(Tensor self) -> Tensor", _keep_ints(lambda np, x: np.ceil(x)), EXACT)
 pointwise("trunc(Tensor self) -> Tensor", _keep_ints(lambda np, x: np.trunc(x)), EXACT)
 # ATen's round.decimals, with decimals defaulting to 0 so that it also covers round.default.
-pointwise("round.decimals(Tensor self, *, int decimals=0) -> Tensor", _round, EXACT)
-pointwise("frac(Tensor self) -> Tensor", lambda np, x, a: x - np.trunc(x), EXACT, check=floating("frac"))
+pointwise("round.decimals(Tensor self, *, int decimals=0) -> Tensor", _round, ARITH)
+pointwise("frac(Tensor self) -> Tensor", lambda np, x, a: x - np.trunc(x), EXACT, check=floating)
 pointwise("bitwise_not(Tensor self) -> Tensor", lambda np, x, a: np.invert(x), EXACT,
-          check=integral("bitwise_not"))
+          check=integral)
 pointwise("logical_not(Tensor self) -> Tensor", lambda np, x, a: np.logical_not(x), LOGICAL)
 pointwise("isnan(Tensor self) -> Tensor", lambda np, x, a: np.isnan(x), PREDICATE, inplace_too=False)
 pointwise("isinf(Tensor self) -> Tensor", lambda np, x, a: np.isinf(x), PREDICATE, inplace_too=False)

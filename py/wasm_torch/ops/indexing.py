@@ -12,7 +12,8 @@ Canonical ops (the set later passes and the wasm kernels implement):
     scatter_reduce(self, dim, index, src, reduce, include_self)
                                                   sum / prod / mean / amax / amin into self
     sort(self, dim, descending) -> (values, indices)          stable; NaN sorts as the largest
-    topk(self, k, dim, largest, sorted) -> (values, indices)  always sorted
+    topk(self, k, dim, largest, sorted) -> (values, indices)  always sorted; ties give the lowest
+                                                  index first (torch leaves their order unspecified)
 
 Spellings lowered onto them:
     index           index.Tensor_hacked_twin, index_select, embedding, take (+ reshape)

@@ -30,9 +30,9 @@ def reduced_shape(shape: tuple[int, ...], dims: list[int], keepdim: bool) -> tup
     return tuple(1 if i in dims else s for i, s in enumerate(shape) if keepdim or i not in dims)
 
 
-def _needs_float(op: str, dtype: str) -> str:
+def _needs_float(dtype: str) -> str:
     if not is_float(dtype):
-        raise ShapeError(f"{op}: needs a floating-point input or dtype, got {dtype}")
+        raise ShapeError(f"needs a floating-point input or dtype, got {dtype}")
     return dtype
 
 
@@ -113,7 +113,7 @@ _DIM_LIST = "(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? 
 reduction(f"sum.dim_IntList{_DIM_LIST}", _widening_dtype,
           lambda np, x, ax, k, a: np.sum(_acc(np, x, a.dtype), axis=ax, keepdims=k))
 reduction(f"mean.dim{_DIM_LIST}",
-          lambda a: _needs_float("mean", a.dtype or a.self.dtype),
+          lambda a: _needs_float(a.dtype or a.self.dtype),
           lambda np, x, ax, k, a: np.mean(_acc(np, x, a.dtype), axis=ax, keepdims=k))
 reduction("prod(Tensor self, int? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
           _widening_dtype, lambda np, x, ax, k, a: np.prod(_acc(np, x, a.dtype), axis=ax, keepdims=k))
@@ -134,7 +134,7 @@ reduction("count_nonzero.dim_IntList(Tensor self, int[1]? dim=None) -> Tensor", 
           lambda np, x, ax, k, a: np.sum(x != 0, axis=ax))
 reduction("linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, "
           "ScalarType? dtype=None) -> Tensor",
-          lambda a: _needs_float("linalg_vector_norm", a.dtype or a.self.dtype), _vector_norm)
+          lambda a: _needs_float(a.dtype or a.self.dtype), _vector_norm)
 
 
 # --- max/min: full reductions, (values, indices) along a dim, and the binary form ----------------
@@ -194,7 +194,7 @@ for _name, _fn in (("var", _var), ("std", lambda np, x, ax, k, a: np.sqrt(_var(n
     # spelling is registered before the canonical op and is tried first.
     lowering(f"{_name}(Tensor self, bool unbiased=True) -> Tensor")(_unbiased(_name))
     reduction(f"{_name}.correction{_CORRECTION} -> Tensor",
-              lambda a, op=_name: _needs_float(op, a.self.dtype), _fn)
+              lambda a: _needs_float(a.self.dtype), _fn)
     lowering(f"{_name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor")(
         _unbiased(_name))
     for _schema in (f"{_name}_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)",

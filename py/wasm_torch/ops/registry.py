@@ -113,7 +113,7 @@ def _accepts(arg: Arg, v: Any) -> bool:
         return isinstance(v, str)
     if base == "Scalar":
         return isinstance(v, (int, float, bool, complex))
-    if base == "ScalarType":  # a dtype name; rejecting anything else lets `to` overloads tell dtype from device
+    if base == "ScalarType":  # a dtype name only, so that `to` overloads tell a dtype from a device
         return isinstance(v, str) and v in DTYPES
     return True
 
@@ -288,6 +288,9 @@ def get(name: str) -> OpDef:
 
 def find_lowering(name: str, overload: str = "") -> list[tuple[Schema, LowerFn]]:
     """Candidates for a spelling, most specific (name.overload) first; [] when unknown."""
+    if not overload and "." in name:  # "add.Scalar": an export target's name and overload in one
+        name, _, overload = name.partition(".")
+        return find_lowering(name, overload) or find_lowering(name)
     found = []
     if overload:
         found += LOWERINGS.get(f"{name}.{overload}", [])

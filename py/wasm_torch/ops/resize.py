@@ -80,19 +80,23 @@ def _along(np, v, axis: int, ndim: int):
 
 
 def _resample(np, x, axis: int, out_size: int, scale: float | None, mode: str, align_corners: bool,
-              ft, fused: bool):
+              ft, one_d: bool):
+    """Resample one axis. torch's 1-d and 2-d kernels differ in two details reproduced here: the
+    2-d nearest kernel copies when out == in and halves indices when out == 2 * in, whatever the
+    scale (nearest_idx); the 1-d nearest-exact kernel is compiled with a fused multiply-add."""
     in_size = x.shape[axis]
     last = in_size - 1
     if mode == "nearest":
+        if not one_d and out_size in (in_size, 2 * in_size):
+            return np.take(x, np.arange(out_size) // (out_size // in_size), axis)
         s = _scale_value(scale, in_size, out_size, ft)
         idx = np.floor(s * np.arange(out_size, dtype=ft)).astype(np.int64)
         return np.take(x, np.minimum(idx, last), axis)
     if mode == "nearest_exact":
         s = _scale_value(scale, in_size, out_size, ft)
         d = np.arange(out_size, dtype=ft)
-        if fused:
-            # torch's 1-d kernel is compiled with a fused multiply-add here (one rounding);
-            # the product of two floats is exact in float64, so this reproduces it.
+        if one_d:
+            # one rounding of s * (d + 0.5) - 0.5; the float64 product of two floats is exact
             src = (np.float64(s) * (d.astype(np.float64) + 0.5) - 0.5).astype(ft)
         else:
             src = s * (d + ft(0.5)) - ft(0.5)

@@ -20,11 +20,13 @@ Spellings lowered onto them:
     split_with_sizes   split, chunk, unsafe_split(_with_sizes), unsafe_chunk, tensor_split
                    (sections; indices use slice), unbind (+ reshape)
     cat            concat, concatenate, stack (reshape + cat), roll (slice + cat)
-    expand         expand_as, broadcast_to, broadcast_tensors, repeat, tile, repeat_interleave
-                   with an int count (all reshape + expand + reshape)
+    expand         expand_as, broadcast_to, broadcast_tensors, copy (+ _to_copy when the dtype
+                   changes), repeat, tile, repeat_interleave with an int count (reshape + expand +
+                   reshape)
     slice_scatter  select_scatter (+ reshape)
-    (no node)      contiguous, clone, alias, detach, detach_, lift_fresh, lift_fresh_copy lower to
-                   their input; _assert_tensor_metadata checks the static shape and lowers to nothing
+    (no node)      contiguous, detach, detach_ lower to their input (clone, alias, lift_fresh(_copy)
+                   too, in activation.py); _assert_tensor_metadata checks the static shape and lowers
+                   to nothing
 
 Lowerings emit resolved arguments (no -1, no None, no negative dims) and skip nodes that would
 not change anything. A canonical op written directly by a frontend (TorchScript
@@ -284,13 +286,10 @@ def _naming_errors(fn: LowerFn, name: str) -> LowerFn:
 # No-ops
 
 
+# clone, alias, lift_fresh and lift_fresh_copy are activation.py's, with dropout.
 @spellings("contiguous(Tensor self, *, MemoryFormat memory_format=0) -> Tensor",
-           "clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
-           "alias(Tensor self) -> Tensor",
            "detach(Tensor self) -> Tensor",
-           "detach_(Tensor self) -> Tensor",
-           "lift_fresh(Tensor self) -> Tensor",
-           "lift_fresh_copy(Tensor self) -> Tensor")
+           "detach_(Tensor self) -> Tensor")
 def _lower_noop(g: Graph, a: A, src: str) -> Ref:
     return a.self
 
@@ -649,6 +648,15 @@ def _lower_expand_as(g: Graph, a: A, src: str) -> Ref:
 @spellings("broadcast_to(Tensor self, SymInt[] size) -> Tensor")
 def _lower_broadcast_to(g: Graph, a: A, src: str) -> Ref:
     return expand(g, a.self, list(a.size), src)
+
+
+@spellings("copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor")
+def _lower_copy(g: Graph, a: A, src: str) -> Ref:
+    """self's shape and dtype with src's values: how core ATen spells an in-place write such as
+    `x[:, 0] = v` (a copy into the slice, then a scatter back)."""
+    out = expand(g, a.src, list(shape_of_ref(g, a.self)), src)
+    dtype = g.meta(a.self).dtype
+    return out if g.meta(out).dtype == dtype else emit(g, "_to_copy", src, out, dtype=dtype)[0]
 
 
 @spellings("broadcast_tensors(Tensor[] tensors) -> Tensor[]")
