@@ -344,7 +344,9 @@ class InPlace(nn.Module):
         w.transpose(0, 1)[1] = x[:, 0]  # through a transpose
         v = y[1]  # a view read after the write below: recomputed from the new y
         y[1, 0] = -1.0
-        return z * 3, y + 1, w, v * 1, x.add_(1)
+        h = x.half()
+        h.mul_(x)  # stays float16 though x is float32
+        return z * 3, y + 1, w, v * 1, h, x.add_(1)
 
 
 class WriteThroughReshape(nn.Module):

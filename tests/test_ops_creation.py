@@ -161,3 +161,11 @@ def test_random_creation_is_unsupported(op):
     x = g.add_input("x", TensorMeta("float32", (3,)))
     with pytest.raises(UnsupportedError, match=op):
         registry.lower_call(g, op, [x], {})
+
+
+@pytest.mark.parametrize("shape,dtype", [((3, 1, 5), torch.float32), ((7,), torch.int64), ((), torch.bool)])
+@pytest.mark.parametrize("value", [2.5, 3, True])
+def test_fill(shape, dtype, value):
+    x = torch.zeros(shape, dtype=dtype)
+    parity("fill.Scalar", torch.ops.aten.fill.Scalar, [x, value])
+    parity("fill.Tensor", torch.ops.aten.fill.Tensor, [x, torch.tensor(value)])

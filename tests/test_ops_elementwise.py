@@ -483,3 +483,8 @@ def test_inplace_cannot_broadcast_self():
 def test_div_rejects_unknown_rounding_mode():
     with pytest.raises(ShapeError, match="rounding_mode"):
         parity("div", torch.div, [rand(3), rand(3)], rounding_mode="ceil")
+
+
+@pytest.mark.parametrize("a,b", [((3, 1, 5), (4, 1)), ((7,), ()), ((2, 17), (2, 17))])
+def test_hypot(a, b):
+    parity("hypot", torch.hypot, [torch.randn(a) * 3, torch.randn(b) * 3])

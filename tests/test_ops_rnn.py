@@ -66,3 +66,18 @@ def test_rnn_errors():
         registry.lower_call(g, "gru", [x, x, w[:2], False, 1, 0.0, False, False, False], {}, "test")
     with pytest.raises(UnsupportedError, match="packed"):
         registry.lower_call(g, "gru", [x, h, h, w[:2], False, 1, 0.0, False, False], {}, "test")
+
+
+CELLS = {"lstm_cell": torch.lstm_cell, "gru_cell": torch.gru_cell,
+         "rnn_tanh_cell": torch.rnn_tanh_cell, "rnn_relu_cell": torch.rnn_relu_cell}
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+@pytest.mark.parametrize("inp,hidden,batch,bias", [(5, 7, 3, True), (1, 4, 1, False), (17, 3, 2, True)])
+def test_cells(kind, inp, hidden, batch, bias):
+    gates = {"lstm_cell": 4, "gru_cell": 3}.get(kind, 1)
+    x = torch.randn(batch, inp)
+    h = [torch.randn(batch, hidden), torch.randn(batch, hidden)] if kind == "lstm_cell" else torch.randn(batch, hidden)
+    w_ih, w_hh = torch.randn(gates * hidden, inp), torch.randn(gates * hidden, hidden)
+    biases = [torch.randn(gates * hidden), torch.randn(gates * hidden)] if bias else [None, None]
+    parity(kind, CELLS[kind], [x, h, w_ih, w_hh, *biases])

@@ -544,3 +544,14 @@ def test_data_dependent_repeat_interleave_is_unsupported():
         registry.lower_call(g, "repeat_interleave", [x, reps], {}, "test")
     with pytest.raises(UnsupportedError, match="repeat_interleave"):
         registry.lower_call(g, "repeat_interleave", [reps], {}, "test", "Tensor")
+
+
+@pytest.mark.parametrize("shapes", [[(3,), (4,)], [(2, 3), (2, 1)], [(), (2,)], [(2, 1, 3), (2, 4, 3)]])
+def test_hstack(shapes):
+    parity("hstack", torch.hstack, [[torch.randn(s) for s in shapes]])
+
+
+@pytest.mark.parametrize("shapes", [[(3,), (3,)], [(2, 3), (1, 3)], [(), ()], [(1, 2, 3), (4, 2, 3)]])
+def test_vstack(shapes):
+    parity("vstack", torch.vstack, [[torch.randn(s) for s in shapes]])
+    parity("row_stack", torch.row_stack, [[torch.randn(s) for s in shapes]])

@@ -18,5 +18,5 @@ def test_reference_model(name: str, form: str) -> None:
     path, inputs, expected, refused = zoo_cache.reference_case(name, form)
     if refused:
         pytest.skip(f"torch refuses: {refused}")
-    model = zoo_cache.convert(path, inputs)
-    zoo_cache.check_outputs(model(*inputs), expected, f"{name} ({form})")
+    got = zoo_cache.run(zoo_cache.convert(path, inputs), inputs)
+    zoo_cache.check_outputs(got, expected, f"{name} ({form})")

@@ -33,10 +33,6 @@ def _swap_cases() -> list:
 
 @pytest.mark.parametrize("name,form,weights", _swap_cases())
 def test_weight_swap(name: str, form: str, weights: str) -> None:
-    import wasm_torch
-
-    if not hasattr(wasm_torch, "load"):
-        pytest.skip("weight swapping goes through wasm_torch.load(..., weights=), not there yet")
     zoo_cache.check_case(name, form, weights)
 
 

@@ -164,6 +164,7 @@ def _atomic_dir(final: Path, fill: Any) -> Path:
     """Create `final` by filling a temporary sibling and renaming it; a concurrent winner is kept."""
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
+    tmp.chmod(0o755)  # mkdtemp's 0700 would make the cache private to whoever generated it
     try:
         fill(tmp)
         try:
@@ -233,11 +234,10 @@ def reference_case(name: str, form: str) -> tuple[Path, list[np.ndarray], list[n
             outputs = _torch_outputs(model, args)
             _save_arrays(tmp, "in", [a.numpy() for a in args])
             _save_arrays(tmp, "out", outputs)
-            (tmp / "manifest.json").write_text(str(len(outputs)))
+            (tmp / "manifest.json").write_text(json.dumps({"n_inputs": len(args), "n_outputs": len(outputs)}))
 
         _atomic_dir(io_dir, fill)
-    n_out = int((io_dir / "manifest.json").read_text())
-    inputs = sorted(io_dir.glob("in_*.npy"))
+    counts = json.loads((io_dir / "manifest.json").read_text())
     path = folder / f"{name}.{zoo.FILE_NAMES[form]}"
     refusal = folder / f"{name}.{form}.refused"
     if not path.exists() and not refusal.exists():
@@ -249,48 +249,22 @@ def reference_case(name: str, form: str) -> tuple[Path, list[np.ndarray], list[n
                 refusal.write_text(errors[form])
             else:
                 os.replace(Path(tmp) / zoo.FILE_NAMES[form], path)
-    return (path, load_arrays(io_dir, "in", len(inputs)), load_arrays(io_dir, "out", n_out),
+    return (path, load_arrays(io_dir, "in", counts["n_inputs"]), load_arrays(io_dir, "out", counts["n_outputs"]),
             refusal.read_text() if refusal.exists() else "")
 
 
 # -------------------------------------------------------------------------- wasm-torch side
-class Converted:
-    """A model converted by wasm-torch: call it with numpy arrays; `.graph` is its op graph."""
-
-    def __init__(self, run: Any, graph: Any) -> None:
-        self.run, self.graph = run, graph
-
-    def __call__(self, *arrays: np.ndarray) -> list[np.ndarray]:
-        return [np.asarray(a) for a in self.run(*arrays)]
-
-
-def convert(path: Path, inputs: list[np.ndarray], weights: Path | None = None) -> Converted:
-    """Convert a model file with wasm-torch, for these example inputs (and a weight file to swap in)."""
+def convert(path: Path, inputs: list[np.ndarray], weights: Path | None = None) -> Any:
+    """wasm_torch.load for these example inputs (and a weight file to swap in)."""
     import wasm_torch
 
-    shapes = [list(a.shape) for a in inputs]
-    dtypes = [str(a.dtype) for a in inputs]
-    if hasattr(wasm_torch, "load"):
-        m = wasm_torch.load(str(path), input_shapes=shapes, input_dtypes=dtypes,
-                            weights=None if weights is None else str(weights))
-        return Converted(m.run, m.graph)  # Model.run: always the flat list of outputs
-    # Until the public entry point lands: the frontends and the reference runtime directly.
-    from wasm_torch.runtime.reference import run_graph
+    return wasm_torch.load(str(path), input_shapes=[list(a.shape) for a in inputs],
+                           input_dtypes=[str(a.dtype) for a in inputs],
+                           weights=None if weights is None else str(weights))
 
-    if weights is not None:
-        raise NotImplementedError("weight swapping needs wasm_torch.load(..., weights=)")
-    from wasm_torch.formats import pt2
-    from wasm_torch.formats import torchscript as ts_format
-    from wasm_torch.frontends import export, torchscript
 
-    data = path.read_bytes()
-    if path.suffix == ".pt2":
-        archive, conv = pt2.read_pt2(data, path.name), export.convert_pt2
-    else:
-        archive, conv = ts_format.read_torchscript(data, path.name), torchscript.convert_torchscript
-    extra = {"input_dtypes": dtypes} if "input_dtypes" in inspect.signature(conv).parameters else {}
-    g = conv(archive, shapes, **extra)
-    return Converted(lambda *xs: run_graph(g, list(xs)), g)
+def run(model: Any, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.asarray(a) for a in model.run(*inputs)]  # Model.run: always the flat output list
 
 
 def check_outputs(got: list[np.ndarray], expected: list[np.ndarray], what: str) -> None:
@@ -307,7 +281,7 @@ def check_outputs(got: list[np.ndarray], expected: list[np.ndarray], what: str) 
 
 # (entry, form, weights) -> canonical ops of the converted graph, for the cases that matched torch;
 # or the exception a case failed with. Shared by test_zoo and test_coverage so each case runs once.
-_outcomes: dict[tuple[str, str, str], frozenset[str] | BaseException] = {}
+_outcomes: dict[tuple[str, str, str], frozenset[str] | Exception] = {}
 
 
 def check_case(name: str, form: str, weights: str = "") -> frozenset[str]:
@@ -316,10 +290,10 @@ def check_case(name: str, form: str, weights: str = "") -> frozenset[str]:
     if key not in _outcomes:
         try:
             _outcomes[key] = _check_case(name, form, weights)
-        except BaseException as exc:
+        except Exception as exc:
             _outcomes[key] = exc
     got = _outcomes[key]
-    if isinstance(got, BaseException):
+    if isinstance(got, Exception):
         raise got
     return got
 
@@ -334,5 +308,5 @@ def _check_case(name: str, form: str, weights: str) -> frozenset[str]:
     swap = folder / "swap"
     expected = load_arrays(swap if weights else folder, "out", info["n_outputs"])
     model = convert(folder / zoo.FILE_NAMES[form], inputs, swap / WEIGHT_FILES[weights] if weights else None)
-    check_outputs(model(*inputs), expected, f"{name} ({form}{', ' + weights if weights else ''})")
-    return frozenset(n.op for n in model.graph.nodes) if model.graph is not None else frozenset()
+    check_outputs(run(model, inputs), expected, f"{name} ({form}{', ' + weights if weights else ''})")
+    return frozenset(n.op for n in model.graph.nodes)

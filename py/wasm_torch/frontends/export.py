@@ -23,6 +23,7 @@ from ..formats.pt2 import Pt2Archive, export_dtype
 from ..ir import Graph, Node, Ref, TensorMeta
 from ..ops import registry
 from . import constfold, symexpr
+from .export_schema import MAX_DEPTH, check_program
 from .inplace import VIEW_OPS, Aliases
 
 ATEN = "torch.ops.aten."
@@ -54,8 +55,6 @@ _MEMORY_FORMATS = {0: None, 1: "contiguous_format", 2: "channels_last", 3: "chan
                    4: "preserve_format"}
 _LAYOUTS = {0: None, 1: "sparse_coo", 2: "sparse_csr", 3: "sparse_csc", 4: "sparse_bsr",
             5: "sparse_bsc", 6: "_mkldnn", 7: "strided"}
-# Bound on subgraph nesting (cond inside cond ...): real programs nest a few levels.
-MAX_DEPTH = 32
 
 
 def convert_pt2(archive: Pt2Archive, input_shapes: Any = None, input_dtypes: Any = None,
@@ -67,7 +66,9 @@ def convert_pt2(archive: Pt2Archive, input_shapes: Any = None, input_dtypes: Any
     dtypes must match the export. `notes` collects non-fatal remarks (ignored buffer mutations...).
     Raises UnsupportedError listing every unsupported node at once.
     """
-    conv = _Converter(archive, filename or archive.filename or "model.pt2", debug)
+    filename = filename or archive.filename or "model.pt2"
+    check_program(archive.program, filename)
+    conv = _Converter(archive, filename, debug)
     g = conv.run(input_shapes, input_dtypes)
     if notes is not None:
         notes.extend(conv.notes)
@@ -84,23 +85,22 @@ _POISON = object()
 class _Scope:
     """One graph's value table: the top-level program or an inlined cond branch."""
 
-    def __init__(self, graph: dict[str, Any], module: str, where: str):
+    def __init__(self, graph: dict[str, Any], module: str):
         self.graph = graph
         self.env: dict[str, Any] = {}
-        self.tensor_values = _dict(graph.get("tensor_values", {}), where, "tensor_values")
-        self.sym_values = {**_dict(graph.get("sym_int_values", {}), where, "sym_int_values"),
-                           **_dict(graph.get("sym_bool_values", {}), where, "sym_bool_values"),
-                           **_dict(graph.get("sym_float_values", {}), where, "sym_float_values")}
+        self.tensor_values: dict[str, Any] = graph.get("tensor_values") or {}
+        self.sym_values = {**(graph.get("sym_int_values") or {}), **(graph.get("sym_bool_values") or {}),
+                           **(graph.get("sym_float_values") or {})}
         self.module = module  # module path shown for nodes without an nn_module_stack
         # For in-place ops of the TRAINING IR: which values share memory, and when each value is
         # last read (index of the node, or len(nodes) for graph outputs).
         last_use: dict[str, int] = {}
-        nodes = graph.get("nodes") if isinstance(graph.get("nodes"), list) else []
+        nodes = graph["nodes"]
         for i, node in enumerate(nodes):
-            for inp in (node.get("inputs") or []) if isinstance(node, dict) else []:
-                for name in _tensor_names(inp.get("arg") if isinstance(inp, dict) else None):
+            for inp in node["inputs"]:
+                for name in _tensor_names(inp["arg"]):
                     last_use[name] = i
-        for out in graph.get("outputs") or []:
+        for out in graph["outputs"]:
             for name in _tensor_names(out):
                 last_use[name] = len(nodes)
         self.aliases = Aliases(last_use)
@@ -125,11 +125,10 @@ class _Converter:
     # -- top level -----------------------------------------------------------------------------
 
     def run(self, input_shapes: Any, input_dtypes: Any) -> Graph:
-        program = self.archive.program
-        gm = _dict(program.get("graph_module"), self.filename, "graph_module")
-        graph = _dict(gm.get("graph"), self.filename, "graph_module.graph")
-        sig = _dict(gm.get("signature"), self.filename, "graph_module.signature")
-        scope = _Scope(graph, "", self.filename)
+        program = self.archive.program  # structure checked by export_schema.check_program
+        gm = program["graph_module"]
+        sig = gm["signature"]
+        scope = _Scope(gm["graph"], "")
         self._bind_placeholders(scope, sig, program.get("range_constraints") or {},
                                 input_shapes, input_dtypes)
         self._convert_nodes(scope, 0)
@@ -140,27 +139,26 @@ class _Converter:
 
     def _bind_placeholders(self, scope: _Scope, sig: dict[str, Any], ranges: dict[str, Any],
                            shapes: Any, dtypes_: Any) -> None:
-        specs = _list(sig.get("input_specs"), self.filename, "input_specs")
         user: list[tuple[str, dict[str, Any]]] = []
-        for spec in specs:
-            kind, body = _union(spec, f"{self.filename}: input spec")
+        for spec in sig["input_specs"]:
+            kind, body = _union(spec)
             if kind in ("parameter", "buffer", "tensor_constant"):
-                name = _tensor_name(body.get("arg"), self.filename)
+                name = _tensor_name(body.get("arg"))
                 fqn = body.get(f"{kind}_name")
                 data = self._state(kind, fqn, body)
                 self.state_names[name] = fqn
                 scope.env[name] = self.g.add_constant(self.g.new_name(name), data, param_name=fqn)
             elif kind == "user_input":
-                akind, arg = _union(body.get("arg"), f"{self.filename}: user input")
+                akind, arg = _union(body.get("arg"))
                 if akind == "as_tensor":
-                    name = _tensor_name(body.get("arg"), self.filename)
+                    name = _tensor_name(body.get("arg"))
                     user.append((name, self._tensor_meta_json(scope, name)))
                 elif akind in ("as_none", "as_int", "as_float", "as_bool", "as_string"):
                     continue  # a Python constant input: export already folded it into the graph
                 else:
                     raise UnsupportedError(f"{self.filename}: a non-tensor model input ({akind})")
             elif kind == "constant_input":
-                _, value = _union(body.get("value"), f"{self.filename}: constant input")
+                _, value = _union(body.get("value"))
                 scope.env[str(body.get("name"))] = value
             else:
                 raise UnsupportedError(f"{self.filename}: model inputs of kind {kind!r} (custom objects, "
@@ -175,34 +173,36 @@ class _Converter:
         first, second = (a.weights, a.constants)
         if kind == "tensor_constant" or (kind == "buffer" and body.get("persistent") is False):
             first, second = second, first
-        if isinstance(fqn, str):
-            for table in (first, second):
-                if fqn in table:
-                    return table[fqn]
+        for table in (first, second):
+            if fqn in table:
+                return table[fqn]
         raise FormatError(f"{self.filename}: the program uses {kind} {fqn!r}, which the archive "
                           f"does not hold")
 
     def _tensor_meta_json(self, scope: _Scope, name: str) -> dict[str, Any]:
         meta = scope.tensor_values.get(name)
-        if not isinstance(meta, dict):
+        if meta is None:
             raise FormatError(f"{self.filename}: no tensor_values entry for input {name!r}")
         return meta
 
     def _bind_outputs(self, scope: _Scope, sig: dict[str, Any]) -> None:
-        for spec in _list(sig.get("output_specs"), self.filename, "output_specs"):
-            kind, body = _union(spec, f"{self.filename}: output spec")
-            if kind != "user_output":
+        for spec in sig["output_specs"]:
+            kind, body = _union(spec)
+            if kind.endswith("_mutation"):
                 what = body.get("buffer_name") or body.get("parameter_name") or body.get("user_input_name")
-                self.notes.append(f"the program updates {kind.split('_mutation')[0].replace('_', ' ')} "
+                self.notes.append(f"the program updates {kind.removesuffix('_mutation').replace('_', ' ')} "
                                   f"{what!r}; the update is not kept between calls")
                 continue
-            akind, arg = _union(body.get("arg"), f"{self.filename}: output")
+            if kind not in ("user_output", "loss_output"):
+                self.notes.append(f"a {kind.replace('_', ' ')} output was dropped (training only)")
+                continue
+            akind, arg = _union(body.get("arg"))
             if akind == "as_none":
                 self.notes.append("a None output was dropped")
                 continue
             if akind != "as_tensor":
                 raise UnsupportedError(f"{self.filename}: a non-tensor model output ({akind})")
-            value = scope.env.get(_tensor_name(body["arg"], self.filename), _POISON)
+            value = scope.env.get(_tensor_name(body["arg"]), _POISON)
             if value is _POISON:
                 if self.problems:
                     continue  # produced by an unsupported node, already reported
@@ -224,13 +224,13 @@ class _Converter:
         dims: list[tuple[bool, bool, str, int, str, int | None]] = []
         static: list[list[Any]] = []
         for (name, meta), given in zip(user, given_shapes):
-            sizes = _list(meta.get("sizes"), self.filename, f"sizes of input {name}")
+            sizes = meta["sizes"]
             if given is not None and len(given) != len(sizes):
                 raise ShapeError(f"{self.filename}: input {name!r} has {len(sizes)} dims, "
                                  f"input_shapes gives {list(given)}")
             row: list[Any] = []
             for d, size in enumerate(sizes):
-                kind, body = _union(size, f"{self.filename}: input {name} size")
+                kind, body = _union(size)
                 want = None if given is None else _int(given[d], f"input_shapes for {name!r}")
                 if kind == "as_int":
                     body = _int(body, f"{self.filename}: input {name!r} size")
@@ -239,7 +239,7 @@ class _Converter:
                                          f"program (static), input_shapes gives {want}")
                     row.append(body)
                     continue
-                expr = _dict(body, self.filename, "as_expr").get("expr_str")
+                expr = body["expr_str"]
                 hint = (body.get("hint") or {}).get("as_int")
                 bare = _is_bare_symbol(expr)
                 if want is not None:
@@ -304,7 +304,7 @@ class _Converter:
         return lo
 
     def _check_ranges(self, ranges: dict[str, Any]) -> None:
-        for key, bounds in _dict(ranges, self.filename, "range_constraints").items():
+        for key, bounds in ranges.items():
             try:
                 v = symexpr.evaluate(key, self.syms)
             except symexpr.Unresolved:
@@ -326,10 +326,7 @@ class _Converter:
     # -- nodes ---------------------------------------------------------------------------------
 
     def _convert_nodes(self, scope: _Scope, depth: int) -> None:
-        nodes = _list(scope.graph.get("nodes"), self.filename, "nodes")
-        for i, node in enumerate(nodes):
-            if not isinstance(node, dict) or not isinstance(node.get("target"), str):
-                raise FormatError(f"{self.filename}: a node without a target")
+        for i, node in enumerate(scope.graph["nodes"]):
             scope.index = i
             src = self._source(node, scope)
             try:
@@ -353,14 +350,14 @@ class _Converter:
             else:
                 self._aten(scope, node, name, overload, src)
         elif target in SYM_TARGETS:
-            args = [self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)]
+            args = [self._decode(scope, i["arg"], src) for i in node["inputs"]]
             try:
                 value = symexpr.check_size(SYM_TARGETS[target](*args))
             except (ArithmeticError, TypeError, ValueError, FormatError) as e:
                 raise ShapeError(f"{src}: {target} on sizes {args} failed: {e}") from None
             self._bind(scope, node, [value], src)
         elif target == "_operator.getitem":
-            seq, index = (self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)[:2])
+            seq, index = (self._decode(scope, i["arg"], src) for i in node["inputs"][:2])
             if not isinstance(seq, list) or not isinstance(index, int) or not -len(seq) <= index < len(seq):
                 raise FormatError(f"{src}: getitem {index!r} of a {type(seq).__name__}")
             self._bind(scope, node, [seq[index]], src)
@@ -375,7 +372,7 @@ class _Converter:
 
     def _aten(self, scope: _Scope, node: dict[str, Any], name: str, overload: str, src: str) -> None:
         positional, keywords = [], {}
-        for inp in _inputs(node, src):
+        for inp in node["inputs"]:
             value = self._decode(scope, inp.get("arg"), src)
             if inp.get("name"):
                 keywords[inp["name"]] = value
@@ -396,6 +393,12 @@ class _Converter:
             # The op is known but these arguments bind to none of its schemas: a variant we lack.
             problem = f"aten.{name}.{overload} ({str(e).replace(f' at {src}', '')})"
             raise UnsupportedError("unsupported op variant", [(problem, src)]) from None
+        target = keywords.get("self")
+        if inplace and refs and isinstance(refs[0], Ref) and isinstance(target, Ref) \
+                and self.g.meta(refs[0]).dtype != self.g.meta(target).dtype:
+            # an in-place op keeps its tensor's dtype (half.add_(float) stays half)
+            refs[0] = registry.lower_call(self.g, "_to_copy", [refs[0]], {"dtype": self.g.meta(target).dtype},
+                                          src)[0]
         for n in self.g.nodes[start:]:
             for out in n.outputs:
                 self.producers[out] = n
@@ -403,7 +406,7 @@ class _Converter:
         base = _self_name(node)
         if base is None or not (inplace or name in VIEW_OPS):
             return
-        outs = [n for out in node.get("outputs") or [] for n in _tensor_names(out)]
+        outs = [n for out in node["outputs"] for n in _tensor_names(out)]
         if inplace:
             if refs and isinstance(refs[0], Ref):
                 scope.aliases.write(self.g, scope.env, base, refs[0], scope.index,
@@ -418,7 +421,7 @@ class _Converter:
                 scope.aliases.record(out, base, name, overload, keywords if len(outs) == 1 else {})
 
     def _size_op(self, scope: _Scope, node: dict[str, Any], op: str, src: str) -> None:
-        a = {i.get("name"): self._decode(scope, i.get("arg"), src) for i in _inputs(node, src)}
+        a = {i["name"]: self._decode(scope, i["arg"], src) for i in node["inputs"]}
         if op == "_assert_scalar.default":
             if not a.get("self"):
                 raise ShapeError(f"{src}: runtime assertion failed: {a.get('assert_msg') or 'a size check'}")
@@ -438,7 +441,7 @@ class _Converter:
         self._bind(scope, node, [value], src)
 
     def _control(self, scope: _Scope, node: dict[str, Any], target: str, src: str, depth: int) -> None:
-        args = [i.get("arg") for i in _inputs(node, src)]
+        args = [i["arg"] for i in node["inputs"]]
         if len(args) < 3:
             raise FormatError(f"{src}: {target} with {len(args)} arguments")
         if target == COND:
@@ -455,12 +458,11 @@ class _Converter:
         else:
             branch = args[1]
             operands = [self._decode(scope, a, src) for a in args[2:]]
-        kind, body = _union(branch, f"{src}: subgraph")
+        kind, body = _union(branch)
         if kind != "as_graph":
             raise FormatError(f"{src}: expected a subgraph, found {kind}")
-        meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
-        module = _module_label(meta.get("nn_module_stack")) or scope.module
-        outputs = self._inline(_dict(body, src, "as_graph"), operands, module, src, depth)
+        module = _module_label((node.get("metadata") or {}).get("nn_module_stack")) or scope.module
+        outputs = self._inline(body, operands, module, src, depth)
         self._bind(scope, node, outputs, src)
 
     def _constant_predicate(self, pred: Any) -> bool | None:
@@ -487,47 +489,43 @@ class _Converter:
         return False
 
     def _inline(self, arg: dict[str, Any], operands: Any, module: str, src: str, depth: int) -> list[Any]:
-        graph = _dict(arg.get("graph"), src, "subgraph")
-        sub = _Scope(graph, module, src)
-        inputs = _list(graph.get("inputs"), src, "subgraph inputs")
+        graph = arg["graph"]
+        sub = _Scope(graph, module)
+        inputs = graph["inputs"]
         operands = operands if isinstance(operands, list) else [operands]
         if len(inputs) != len(operands):
             raise FormatError(f"{src}: subgraph {arg.get('name')!r} takes {len(inputs)} inputs, "
                               f"{len(operands)} given")
         for inp, value in zip(inputs, operands):
-            _, body = _union(inp, f"{src}: subgraph input")
-            name = body.get("name", body.get("as_name")) if isinstance(body, dict) else None
-            if not isinstance(name, str):
-                raise FormatError(f"{src}: subgraph input without a name")
-            sub.env[name] = value
+            for name in _output_names(inp):
+                sub.env[name] = value
         self._convert_nodes(sub, depth + 1)
-        return [self._decode(sub, out, src) for out in _list(graph.get("outputs"), src, "subgraph outputs")]
+        return [self._decode(sub, out, src) for out in graph["outputs"]]
 
     # -- arguments and outputs -----------------------------------------------------------------
 
     def _decode(self, scope: _Scope, arg: Any, src: str) -> Any:
-        kind, v = _union(arg, f"{src}: argument")
+        kind, v = _union(arg)
         if kind == "as_none":
             return None
         if kind == "as_tensor":
-            return self._value(scope, _name(v, src), src)
+            return self._value(scope, v["name"], src)
         if kind == "as_tensors":
-            return [self._value(scope, _name(t, src), src) for t in _list(v, src, kind)]
+            return [self._value(scope, t["name"], src) for t in v]
         if kind == "as_optional_tensor":
             return self._decode_optional(scope, v, src)
         if kind == "as_optional_tensors":
-            return [self._decode_optional(scope, t, src) for t in _list(v, src, kind)]
+            return [self._decode_optional(scope, t, src) for t in v]
         if kind in ("as_int", "as_float", "as_bool", "as_string"):
-            return _scalar(kind, v, src)
+            return _scalar(kind, v)
         if kind in ("as_ints", "as_floats", "as_bools", "as_strings"):
-            return [_scalar(kind[:-1], x, src) for x in _list(v, src, kind)]
+            return [_scalar(kind[:-1], x) for x in v]
         if kind in ("as_int_lists", "as_float_lists"):
-            return [[_scalar(kind[:-6], x, src) for x in _list(row, src, kind)]
-                    for row in _list(v, src, kind)]
+            return [[_scalar(kind[:-6], x) for x in row] for row in v]
         if kind in ("as_sym_int", "as_sym_bool", "as_sym_float"):
             return self._decode_sym(scope, v, src)
         if kind in ("as_sym_ints", "as_sym_bools", "as_sym_floats"):
-            return [self._decode_sym(scope, x, src) for x in _list(v, src, kind)]
+            return [self._decode_sym(scope, x, src) for x in v]
         if kind == "as_scalar_type":
             return export_dtype(v, src)
         if kind == "as_memory_format":
@@ -535,29 +533,26 @@ class _Converter:
         if kind == "as_layout":
             return _enum(_LAYOUTS, v, src, "layout")
         if kind == "as_device":
-            d = _dict(v, src, "device")
-            return str(d.get("type")) + (f":{d['index']}" if d.get("index") is not None else "")
+            return v["type"] + (f":{v['index']}" if v.get("index") is not None else "")
         if kind == "as_complex":
-            d = _dict(v, src, "complex")
-            return complex(_scalar("as_float", d.get("real"), src), _scalar("as_float", d.get("imag"), src))
+            return complex(_scalar("as_float", v["real"]), _scalar("as_float", v["imag"]))
         if kind in ("as_graph", "as_custom_obj", "as_operator", "as_nested_tensors", "as_string_to_argument"):
             raise UnsupportedError(f"{src}: an argument of kind {kind} is not supported")
         raise FormatError(f"{src}: unknown argument kind {kind!r}")
 
     def _decode_optional(self, scope: _Scope, v: Any, src: str) -> Any:
-        kind, body = _union(v, f"{src}: optional tensor")
-        return None if kind == "as_none" else self._value(scope, _name(body, src), src)
+        kind, body = _union(v)
+        return None if kind == "as_none" else self._value(scope, body["name"], src)
 
     def _decode_sym(self, scope: _Scope, v: Any, src: str) -> Any:
-        kind, body = _union(v, f"{src}: symbolic value")
+        kind, body = _union(v)
         if kind != "as_name":
-            return _scalar(kind, body, src)
+            return _scalar(kind, body)
         if body in scope.env:
             return self._value(scope, body, src)
-        expr = scope.sym_values.get(body)
-        if isinstance(expr, dict) and "as_expr" in expr:
+        if body in scope.sym_values:  # a size whose producer was skipped: torch recorded its formula
             try:
-                return symexpr.evaluate(expr["as_expr"].get("expr_str"), self.syms)
+                return self._sym_value(scope.sym_values[body])
             except symexpr.Unresolved:
                 pass
         raise UnsupportedError(f"{src}: size {body!r} depends on tensor data (data-dependent shapes "
@@ -578,29 +573,19 @@ class _Converter:
 
     def _bind(self, scope: _Scope, node: dict[str, Any], values: list[Any], src: str) -> None:
         """Name the node's outputs after what the lowering returned, checking torch's recorded metas."""
-        outs = _list(node.get("outputs"), src, "outputs")
-        flat: list[tuple[str, Any]] = []
-        if len(outs) == 1 and next(iter(outs[0]), None) == "as_tensors":
-            names = [_name(t, src) for t in _list(outs[0]["as_tensors"], src, "as_tensors")]
+        outs = node["outputs"]
+        is_list = len(outs) == 1 and "as_tensors" in outs[0]
+        if is_list:  # one Tensor[] result (split_with_sizes)
+            names: list[str | None] = list(_output_names(outs[0]))
             values = values[0] if len(values) == 1 and isinstance(values[0], list) else values
-            flat = list(zip(names, values))
-            if len(names) != len(values):
-                raise WasmTorchError(f"{src}: the lowering returned {len(values)} tensors, "
-                                     f"the program has {len(names)}")
-        else:
-            for i, out in enumerate(outs):
-                kind, body = _union(out, f"{src}: output")
-                if kind == "as_none":
-                    continue
-                name = _name(body, src) if kind == "as_tensor" else body.get("as_name") \
-                    if isinstance(body, dict) else None
-                if not isinstance(name, str):
-                    raise FormatError(f"{src}: output {i} ({kind}) has no name")
-                if i >= len(values):
-                    raise WasmTorchError(f"{src}: the lowering returned {len(values)} outputs, the "
-                                         f"program uses output {i} ({name})")
-                flat.append((name, values[i]))
-        for name, value in flat:
+        else:  # one entry per result of a tuple (None where the result is not named)
+            names = [(_output_names(out) or [None])[0] for out in outs]
+        if len(values) < len(names) or (is_list and len(values) > len(names)):
+            raise WasmTorchError(f"{src}: the lowering returned {len(values)} results, the program "
+                                 f"has {len(names)}")
+        for name, value in zip(names, values):
+            if name is None:
+                continue
             self._check_meta(scope, name, value, src)
             scope.env[name] = value
 
@@ -617,47 +602,34 @@ class _Converter:
                              f"records {expected!r}")
 
     def _recorded_meta(self, scope: _Scope, name: str) -> TensorMeta | None:
+        """The dtype and shape torch recorded for a value; None when unknown (unbacked sizes)."""
         meta = scope.tensor_values.get(name)
-        if not isinstance(meta, dict) or not isinstance(meta.get("sizes"), list):
+        if meta is None or meta["dtype"] not in dtypes.EXPORT:
             return None
-        shape = []
-        for size in meta["sizes"]:
-            if not isinstance(size, dict):
-                return None
-            if "as_int" in size:
-                shape.append(size["as_int"])
-                continue
-            try:
-                shape.append(symexpr.evaluate((size.get("as_expr") or {}).get("expr_str", ""), self.syms))
-            except (symexpr.Unresolved, FormatError):
-                return None
-        code = meta.get("dtype")
-        if code not in dtypes.EXPORT:
+        try:
+            shape = tuple(self._sym_value(size) for size in meta["sizes"])
+        except symexpr.Unresolved:
             return None
-        return TensorMeta(dtypes.EXPORT[code], tuple(shape))
+        return TensorMeta(dtypes.EXPORT[meta["dtype"]], shape)
+
+    def _sym_value(self, v: dict[str, Any]) -> Any:
+        """The value of a recorded SymInt/SymBool/SymFloat (`as_int`... or an `as_expr` formula)."""
+        kind, body = _union(v)
+        return symexpr.evaluate(body["expr_str"], self.syms) if kind == "as_expr" else body
 
     def _poison_outputs(self, scope: _Scope, node: dict[str, Any]) -> None:
         """Outputs of a node we could not convert: keep going with torch's recorded metas, so that
         later nodes are still checked and every problem is reported in one pass."""
-        for out in node.get("outputs") or []:
-            if not isinstance(out, dict):
-                continue
-            for kind, body in out.items():
-                items = body if kind == "as_tensors" and isinstance(body, list) else [body]
-                for item in items:
-                    name = item.get("name") if isinstance(item, dict) else None
-                    if not isinstance(name, str):
-                        name = item.get("as_name") if isinstance(item, dict) else None
-                    if not isinstance(name, str):
-                        continue
-                    meta = self._recorded_meta(scope, name) if kind in ("as_tensor", "as_tensors") else None
-                    if meta is None:
-                        scope.env[name] = _POISON
-                    else:
-                        ref = Ref(self.g.new_name(name))
-                        self.g.values[ref.name] = meta
-                        self.stand_ins.add(ref.name)
-                        scope.env[name] = ref
+        for out in node["outputs"]:
+            for name in _output_names(out):
+                meta = self._recorded_meta(scope, name)  # None for sizes: they stay unknown
+                if meta is None:
+                    scope.env[name] = _POISON
+                else:
+                    ref = Ref(self.g.new_name(name))
+                    self.g.values[ref.name] = meta
+                    self.stand_ins.add(ref.name)
+                    scope.env[name] = ref
 
     def _check_known(self, node: dict[str, Any], src: str, depth: int) -> None:
         """A node that was skipped (its input is missing, or it was not converted): still report
@@ -678,21 +650,18 @@ class _Converter:
     def _check_subgraphs(self, node: dict[str, Any], src: str, depth: int) -> None:
         if depth >= MAX_DEPTH:
             raise FormatError(f"{src}: subgraphs nested more than {MAX_DEPTH} deep")
-        for inp in node.get("inputs") or []:
-            arg = inp.get("arg") if isinstance(inp, dict) else None
-            body = arg.get("as_graph") if isinstance(arg, dict) else None
-            graph = body.get("graph") if isinstance(body, dict) else None
-            for sub in (graph.get("nodes") or []) if isinstance(graph, dict) else []:
-                if isinstance(sub, dict) and isinstance(sub.get("target"), str):
-                    sub_src = f"node {sub.get('name') or '?'} in {body.get('name')} of {src}"
-                    self._check_known(sub, sub_src, depth + 1)
+        for inp in node["inputs"]:
+            body = inp["arg"].get("as_graph")
+            for sub in body["graph"]["nodes"] if body else []:
+                sub_src = f"node {sub.get('name') or '?'} in {body['name']} of {src}"
+                self._check_known(sub, sub_src, depth + 1)
 
     def _source(self, node: dict[str, Any], scope: _Scope) -> str:
         name = node.get("name") or "?"
-        meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
+        meta = node.get("metadata") or {}
         module = _module_label(meta.get("nn_module_stack")) or scope.module
         src = f"node {name} ({module})" if module else f"node {name}"
-        if self.debug and isinstance(meta.get("stack_trace"), str):
+        if self.debug and meta.get("stack_trace"):
             src += f" [{meta['stack_trace'].strip().splitlines()[0]}]"
         return src
 
@@ -745,63 +714,40 @@ def _tensor_names(arg: Any) -> list[str]:
 
 
 def _self_name(node: dict[str, Any]) -> str | None:
-    for inp in node.get("inputs") or []:
-        if isinstance(inp, dict) and inp.get("name") in ("self", "input"):
-            names = _tensor_names(inp.get("arg"))
+    for inp in node["inputs"]:
+        if inp["name"] in ("self", "input"):
+            names = _tensor_names(inp["arg"])
             return names[0] if len(names) == 1 else None
     return None
 
 
-def _union(v: Any, where: str) -> tuple[str, Any]:
-    """The one (kind, value) pair of a serialized union (`{"as_int": 3}`)."""
-    if not isinstance(v, dict) or len(v) != 1:
-        raise FormatError(f"{where}: expected a one-key union object, found {str(v)[:80]}")
+def _output_names(out: dict[str, Any]) -> list[str]:
+    """Names an output (or subgraph input) defines: tensors, and sizes given by name."""
+    kind, v = _union(out)
+    if kind == "as_tensor":
+        return [v["name"]]
+    if kind == "as_tensors":
+        return [t["name"] for t in v]
+    if kind in ("as_sym_int", "as_sym_bool", "as_sym_float") and "as_name" in v:
+        return [v["as_name"]]
+    return []
+
+
+def _union(v: dict[str, Any]) -> tuple[str, Any]:
+    """The one (kind, value) pair of a serialized union (`{"as_int": 3}`), already checked."""
     return next(iter(v.items()))
 
 
-def _dict(v: Any, where: str, what: str) -> dict[str, Any]:
-    if not isinstance(v, dict):
-        raise FormatError(f"{where}: {what} is not an object")
+def _tensor_name(arg: dict[str, Any]) -> str:
+    """The name in `{"name": ...}` or `{"as_tensor": {"name": ...}}`."""
+    return arg["as_tensor"]["name"] if "as_tensor" in arg else arg["name"]
+
+
+def _scalar(kind: str, v: Any) -> Any:
+    if kind == "as_float":
+        # torch writes non-finite floats as the strings Infinity, -Infinity and NaN
+        return float(v.lower().replace("infinity", "inf")) if isinstance(v, str) else float(v)
     return v
-
-
-def _list(v: Any, where: str, what: str) -> list[Any]:
-    if not isinstance(v, list):
-        raise FormatError(f"{where}: {what} is not a list")
-    return v
-
-
-def _inputs(node: dict[str, Any], src: str) -> list[dict[str, Any]]:
-    inputs = _list(node.get("inputs"), src, "inputs")
-    if not all(isinstance(i, dict) for i in inputs):
-        raise FormatError(f"{src}: malformed inputs")
-    return inputs
-
-
-def _name(v: Any, where: str) -> str:
-    if isinstance(v, dict) and isinstance(v.get("name"), str):
-        return v["name"]
-    raise FormatError(f"{where}: a tensor argument without a name")
-
-
-def _tensor_name(arg: Any, where: str) -> str:
-    if isinstance(arg, dict) and "as_tensor" in arg:
-        arg = arg["as_tensor"]
-    return _name(arg, where)
-
-
-_SCALAR_TYPES = {"as_int": int, "as_float": (int, float), "as_bool": bool, "as_string": str}
-
-
-def _scalar(kind: str, v: Any, where: str) -> Any:
-    want = _SCALAR_TYPES.get(kind)
-    if want is None:
-        raise FormatError(f"{where}: unknown value kind {kind!r}")
-    if kind == "as_float" and v in ("Infinity", "-Infinity", "NaN"):
-        return float(v.lower().replace("infinity", "inf"))  # how torch writes non-finite floats
-    if not isinstance(v, want) or (kind == "as_int" and isinstance(v, bool)):
-        raise FormatError(f"{where}: {kind} holds {v!r}")
-    return float(v) if kind == "as_float" else v
 
 
 def _enum(table: dict[int, str | None], v: Any, where: str, what: str) -> str | None:
@@ -832,10 +778,10 @@ def _dim(v: Any, ndim: int, src: str) -> int:
     return v % max(ndim, 1)
 
 
-def _range(bounds: Any) -> tuple[int, int]:
-    bounds = bounds if isinstance(bounds, dict) else {}
+def _range(bounds: dict[str, Any] | None) -> tuple[int, int]:
+    bounds = bounds or {}
     lo, hi = bounds.get("min_val"), bounds.get("max_val")
-    return (lo if isinstance(lo, int) else 0), (hi if isinstance(hi, int) else 2**63)
+    return (0 if lo is None else lo), (2**63 if hi is None else hi)
 
 
 def _is_bare_symbol(expr: Any) -> bool:

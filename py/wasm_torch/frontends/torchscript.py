@@ -8,13 +8,16 @@ Inputs: traced archives carry example input shapes and dtypes (`traced_inputs.pk
 `forward` argument after `self` (a list, or a dict keyed by argument name):
 - a `Tensor` argument takes a shape (list/tuple of ints) and becomes a graph input;
 - an `Optional[Tensor]` argument takes a shape or None;
+- a `Tuple[Tensor, ...]` / `List[Tensor]` argument takes a list of shapes (graph inputs
+  named `arg.0`, `arg.1`, ...); traced example inputs are regrouped the same way;
 - any other argument (`sr: int`, `flag: bool`, `sizes: List[int]`) takes its Python value,
   which is folded into the graph as a constant: the graph does not have it as an input.
 Arguments left out use their default from the signature. `input_dtypes` gives dtype names
 ("float32", "int64", ...) in the same layout (a single string applies to every tensor).
 
 Outputs: the returned value flattened depth-first (tuples, lists, dict values in order); a
-returned Python number or known 0-d tensor becomes a constant output; None is skipped.
+returned Python number (int64, float64 or bool) or known 0-d tensor becomes a constant output;
+None is skipped.
 """
 
 from __future__ import annotations
@@ -42,6 +45,13 @@ def convert_torchscript(archive: Any, input_shapes: Shapes | None = None, input_
     one run, or naming the unsupported construct (e.g. an `if` on a tensor's value).
     """
     name = filename or getattr(archive, "filename", "") or "model"
+    try:
+        return _convert(archive, input_shapes, input_dtypes, name)
+    except RecursionError:
+        raise UnsupportedError(f"{name}: TorchScript code or module tree nests too deeply to convert") from None
+
+
+def _convert(archive: Any, input_shapes: Shapes | None, input_dtypes: Dtypes | None, name: str) -> Graph:
     code = CodeIndex(archive.code)
     g = Graph()
     interp = Interpreter(g, code, archive.constants)
@@ -53,15 +63,20 @@ def convert_torchscript(archive: Any, input_shapes: Shapes | None = None, input_
     if cls is None or "forward" not in cls.methods:
         raise UnsupportedError(f"{name}: {qualname} has no forward method in code/")
     fdef = cls.methods["forward"]
+    where = f"code/{cls.file}:{fdef.lineno}"
     args = _bind_inputs(g, interp, cls.file, fdef, archive, input_shapes, input_dtypes, name)
     try:
-        result = interp.call_function(cls.file, fdef, [root, *args], {}, f"code/{cls.file}:{fdef.lineno}")
-    except RecursionError:
-        raise UnsupportedError(f"{name}: TorchScript code nests too deeply to convert") from None
+        result = interp.call_function(cls.file, fdef, [root, *args], {}, where)
+    except WasmTorchError as e:
+        # After an unsupported op, later errors may only be its consequences: report the ops.
+        if interp.problems:
+            extra = [p for p in getattr(e, "problems", []) if p not in interp.problems]
+            raise UnsupportedError("unsupported ops", interp.problems + extra) from e
+        raise
     if interp.problems:
         raise UnsupportedError("unsupported ops", interp.problems)
     outputs: list[Ref] = []
-    _flatten(interp, result, outputs, f"code/{cls.file}:{fdef.lineno}")
+    _flatten(interp, interp.aliases.resolve_all(result, where), outputs, where)
     if not outputs:
         raise WasmTorchError(f"{name}: forward returns no tensors")
     g.outputs = [r.name for r in outputs]
@@ -99,7 +114,7 @@ def _scan_unsupported(code: CodeIndex) -> list[tuple[str, str]]:
             dotted = _dotted(node.func)
             head, _, op = dotted.rpartition(".")
             if head in ("torch", "ops.aten"):
-                known = (op in B.STATIC or op in B.FOLD or op in B.LIST_FOLD or op in B.LIST_STATIC
+                known = (op in B.STATIC or op in B.FOLD or op in B.LIST_FOLD or op in B.CONTAINER
                          or registry.find_lowering(op)
                          or (op.endswith("_") and registry.find_lowering(op[:-1])))
                 what = op
@@ -237,8 +252,9 @@ def _flatten(interp: Interpreter, v: Any, out: list[Ref], src: str) -> None:
     elif isinstance(v, ScalarTensor):
         out.append(interp.materialise(v))
     elif isinstance(v, (bool, int, float)):
+        # TorchScript numbers are int64 and double.
         out.append(interp.materialise(ScalarTensor(v, "bool" if isinstance(v, bool) else
-                                                   "int64" if isinstance(v, int) else "float32")))
+                                                   "int64" if isinstance(v, int) else "float64")))
     elif isinstance(v, (list, tuple)):
         for x in v:
             _flatten(interp, x, out, src)

@@ -18,6 +18,7 @@ from ..errors import UnsupportedError, WasmTorchError
 from ..formats.tensor import TensorData
 from ..ir import Ref, TensorMeta
 from ..ops import registry
+from .torchscript_alias import COPY_OPS
 from .torchscript_values import UNKNOWN, ScalarTensor, Unknown, has_unknown, unsupported
 
 if TYPE_CHECKING:
@@ -112,7 +113,8 @@ def _fold(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> 
         return value
     if is_bool:
         return ScalarTensor(bool(value), "bool")
-    dtype = dtypes.result_type(*(TensorMeta(a.dtype, ()) if isinstance(a, ScalarTensor) else a for a in args))
+    dtype = dtypes.result_type(*(TensorMeta(a.dtype, ()) if isinstance(a, ScalarTensor) and not a.wrapped
+                                 else plain_value(a) for a in args))
     if name in _FLOAT_RESULT and kwargs.get("rounding_mode") is None and not dtypes.is_float(dtype):
         dtype = "float32"  # true division and transcendental ops of int tensors give torch's default
     return ScalarTensor(cast_value(value, dtype), dtype)
@@ -325,7 +327,7 @@ def _run(fn: Callable[..., Any], ctx: Interpreter, what: str, args: Args, kwargs
     """Call a builtin; archive code giving it wrong arguments gets an error, never a Python crash."""
     try:
         return fn(ctx, args, kwargs, src)
-    except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError) as e:
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError, struct.error) as e:
         shown = ", ".join(describe(a) for a in args)
         raise WasmTorchError(f"{what}({shown}): {e} at {src}") from None
     except ZeroDivisionError:
@@ -359,23 +361,9 @@ STATIC: dict[str, Callable[..., Any]] = {
     "warn": lambda ctx, args, kw, src: None,
     "format": _py(_format),
     "str": _py(format_value),
-    "append": _py(lambda xs, v: (xs.append(v), xs)[1]),
-    "extend": _py(lambda xs, v: xs.extend(v)),
-    "insert": _py(lambda xs, i, v: xs.insert(i, v)),
-    "pop": _py(lambda xs, i=-1: xs.pop(i)),
-    "clear": _py(lambda xs: xs.clear()),
-    "copy": _py(lambda xs: xs.copy()),
-    "list": _py(_as_list),
-    "keys": _py(lambda d: list(d.keys())),
-    "values": _py(lambda d: list(d.values())),
-    "items": _py(lambda d: [tuple(kv) for kv in d.items()]),
-    "get": _py(lambda d, k, default=None: d.get(k, default)),
-    "_set_item": _py(_set_item),
-    "__getitem__": _py(lambda c, i: c[i]),
     "__is__": _py(_is),
     "__isnot__": _py(lambda a, b: (lambda r: r if isinstance(r, Unknown) else not r)(_is(a, b))),
     "__not__": lambda ctx, args, kw, src: _not(ctx, args[0], src),
-    "__contains__": _py(lambda c, v: v in c),
     "__range_length": _py(lambda lo, hi, step: max(0, (hi - lo + step - (1 if step > 0 else -1)) // step)),
     "__derive_index": _py(lambda i, start, step: start + i * step),
     "item": lambda ctx, args, kw, src: item(ctx, args[0], "torch.item() of", src),
@@ -389,8 +377,26 @@ STATIC: dict[str, Callable[..., Any]] = {
 # STATIC entries that inspect a tensor argument (an unknown op's result gives an unknown answer).
 _ASKS_TENSOR = frozenset({"size", "dim", "numel", "len", "is_floating_point", "is_complex", "item", "Int",
                           "Float", "Bool", "ScalarImplicit", "tensor"})
-# `torch.slice` on a Python list is list slicing; on a tensor it is an op.
-LIST_STATIC = {"slice": _py(_slice_list), "len": _len}
+# Builtins on lists, strings and dicts (some share a name with a tensor op: `torch.slice` on a
+# list is list slicing), used when the first argument is a container.
+CONTAINER: dict[str, Callable[..., Any]] = {
+    "slice": _py(_slice_list),
+    "len": _len,
+    "append": _py(lambda xs, v: (xs.append(v), xs)[1]),
+    "extend": _py(lambda xs, v: xs.extend(v)),
+    "insert": _py(lambda xs, i, v: xs.insert(i, v)),
+    "pop": _py(lambda xs, i=-1: xs.pop(i)),
+    "clear": _py(lambda xs: xs.clear()),
+    "copy": _py(lambda xs: xs.copy()),
+    "list": _py(_as_list),
+    "keys": _py(lambda d: list(d.keys())),
+    "values": _py(lambda d: list(d.values())),
+    "items": _py(lambda d: [tuple(kv) for kv in d.items()]),
+    "get": _py(lambda d, k, default=None: d.get(k, default)),
+    "_set_item": _py(_set_item),
+    "__getitem__": _py(lambda c, i: c[i]),
+    "__contains__": _py(lambda c, v: v in c),
+}
 
 BUILTINS: dict[str, Callable[..., Any]] = {
     "int": to_int,
@@ -465,9 +471,9 @@ def call_torch(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str
     """`torch.<name>(...)` / `ops.aten.<name>(...)`."""
     first = args[0] if args else None
     what = f"torch.{name}"
-    if isinstance(first, (list, tuple, str, dict)) or first is None:
-        if name in LIST_STATIC:
-            return _run(LIST_STATIC[name], ctx, what, args, kwargs, src)
+    if isinstance(first, (list, tuple, str, dict)):
+        if name in CONTAINER:
+            return _run(CONTAINER[name], ctx, what, args, kwargs, src)
         if name in LIST_FOLD and isinstance(first, (list, tuple)):
             return _run(_py(LIST_FOLD[name]), ctx, what, args, kwargs, src)
     if name in STATIC:
@@ -505,19 +511,42 @@ _TENSOR_SPELLINGS = {"__and__": "bitwise_and", "__or__": "bitwise_or", "__xor__"
 
 
 def lower(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> Any:
-    """Emit graph nodes for a tensor op, binding against each registered schema in turn."""
-    cands = registry.find_lowering(name)
+    """Emit graph nodes for a tensor op, binding against each registered schema in turn.
+
+    In-place spellings (`add_`) lower onto the functional op when they have no lowering of
+    their own; their result then replaces the written tensor (see torchscript_alias).
+    """
+    op, cands = name, registry.find_lowering(name)
     if not cands and name in _TENSOR_SPELLINGS:
-        name = _TENSOR_SPELLINGS[name]
-        cands = registry.find_lowering(name)
-    if not cands and name.endswith("_") and not name.startswith("__"):
-        name = name[:-1]  # in-place op: the functional op's result is rebound by the caller
-        cands = registry.find_lowering(name)
+        op = _TENSOR_SPELLINGS[name]
+        cands = registry.find_lowering(op)
+    inplace = name.endswith("_") and not name.startswith("__")
+    if not cands and inplace:
+        op = name[:-1]
+        cands = registry.find_lowering(op)
     if not cands:
         ctx.problem(name, src)
         return UNKNOWN
     if has_unknown(args) or has_unknown(kwargs):
         return UNKNOWN
+    args = ctx.aliases.resolve_all(args, src)
+    kwargs = {k: ctx.aliases.resolve_all(v, src) for k, v in kwargs.items()}
+    out, bound = _emit(ctx, name, cands, args, kwargs, src)
+    inputs = [*args, *kwargs.values()]
+    if isinstance(out, Ref) and any(out is x for x in inputs) and (inplace or op in COPY_OPS):
+        out = Ref(out.name)  # a copy (or an in-place result) must not alias its input object
+    if inplace:
+        target = args[0] if args else kwargs.get("self")
+        if isinstance(target, Ref) and isinstance(out, Ref):
+            ctx.aliases.write(target, out, f"torch.{name}", src)
+    else:
+        for o in out if isinstance(out, (list, tuple)) else [out]:
+            ctx.aliases.record_view(o, bound.get("self"), op, bound)
+    return out
+
+
+def _emit(ctx: Interpreter, name: str, cands: list[Any], args: Args, kwargs: Kwargs,
+          src: str) -> tuple[Any, registry.A]:
     errors = []
     for schema, fn in cands:
         pos, kw = _coerce_call(ctx, schema, args, kwargs, src)
@@ -529,10 +558,10 @@ def lower(ctx: Interpreter, name: str, args: Args, kwargs: Kwargs, src: str) -> 
         out = fn(ctx.g, a, src)
         outs = out if isinstance(out, list) else [out]
         if len(schema.returns) == 1 and schema.returns[0].startswith("Tensor["):
-            return outs
+            return outs, a
         if len(schema.returns) <= 1 and len(outs) == 1:
-            return outs[0]
-        return tuple(outs)
+            return outs[0], a
+        return tuple(outs), a
     raise WasmTorchError(errors[0] if len(errors) == 1 else
                          f"torch.{name}: no overload matches at {src} ({' | '.join(errors)})")
 
@@ -541,19 +570,30 @@ def _coerce_call(ctx: Interpreter, schema: registry.Schema, args: Args, kwargs: 
                  src: str) -> tuple[Args, Kwargs]:
     pos_params = [a for a in schema.args if not a.kwarg_only]
     by_name = {a.name: a for a in schema.args}
-    pos = [_coerce(ctx, pos_params[i].type, v, src) if i < len(pos_params) else v for i, v in enumerate(args)]
-    kw = {k: _coerce(ctx, by_name[k].type, v, src) if k in by_name else v for k, v in kwargs.items()}
+    wraps = schema.name.rstrip("_") in _PROMOTING
+    pos = [_coerce(ctx, pos_params[i].type, v, wraps, src) if i < len(pos_params) else v
+           for i, v in enumerate(args)]
+    kw = {k: _coerce(ctx, by_name[k].type, v, wraps, src) if k in by_name else v for k, v in kwargs.items()}
     return pos, kw
 
 
-def _coerce(ctx: Interpreter, typ: str, v: Any, src: str) -> Any:
+# Elementwise ops, where a wrapped number's lower promotion priority matters.
+_PROMOTING = frozenset(FOLD) | {
+    "where", "masked_fill", "maximum", "minimum", "atan2", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "logical_and", "logical_or", "logical_xor", "clamp", "clamp_min", "clamp_max", "lerp", "hypot"}
+
+
+def _coerce(ctx: Interpreter, typ: str, v: Any, wraps: bool, src: str) -> Any:
     """Adapt a TorchScript value to a schema slot: known 0-d tensors become graph constants in
-    tensor slots and numbers elsewhere; c10 dtype codes become dtype names."""
+    tensor slots (Python numbers when wrapped, for elementwise ops) and numbers elsewhere; c10
+    dtype codes become dtype names."""
     base = typ.rstrip("?")
     if base.startswith("Tensor"):
         if isinstance(v, (list, tuple)):
             return [ctx.materialise(x) if isinstance(x, ScalarTensor) else x for x in v]
-        return ctx.materialise(v) if isinstance(v, ScalarTensor) else v
+        if isinstance(v, ScalarTensor):
+            return v.value if v.wrapped and wraps else ctx.materialise(v)
+        return v
     if base == "ScalarType" and isinstance(v, int) and not isinstance(v, bool):
         return c10_dtype(v, src)
     return plain_value(v)

@@ -16,6 +16,7 @@ from ..errors import UnsupportedError, WasmTorchError
 from ..formats.tensor import TensorData
 from ..ir import Graph, Ref
 from . import torchscript_builtins as B
+from .torchscript_alias import Aliases
 from .torchscript_code import CodeIndex
 from .torchscript_values import (
     UNINITIALIZED,
@@ -60,6 +61,7 @@ class Interpreter:
     def __init__(self, g: Graph, code: CodeIndex, constants: list[Any]):
         self.g, self.code, self.constants = g, code, list(constants)
         self.problems: list[tuple[str, str]] = []
+        self.aliases = Aliases(g)
         self.grad_enabled = False
         self._objects: dict[int, ObjectValue] = {}
         self._const_refs: dict[Any, Ref] = {}
@@ -121,7 +123,7 @@ class Interpreter:
         if isinstance(v, TensorData):
             if v.shape == () and (v.dtype == "bool" or dtypes.is_int(v.dtype) or dtypes.is_float(v.dtype)) \
                     and not v.dtype.startswith("float8"):
-                return ScalarTensor(v.item(), v.dtype, v)
+                return ScalarTensor(v.item(), v.dtype, v, wrapped=True)
             return self.constant_ref(v)
         return v
 
@@ -217,7 +219,7 @@ class Interpreter:
         if name in obj.attrs:
             v = obj.attrs[name]
             if isinstance(v, TensorData):
-                return self.param_ref(v, _join(obj.path, name))
+                return self.aliases.resolve(self.param_ref(v, _join(obj.path, name)), src)
             if stub_qualname(v) is not None:
                 return self.wrap_module(v, _join(obj.path, name))
             if isinstance(v, (list, tuple)) and any(isinstance(x, TensorData) for x in v):
@@ -265,8 +267,7 @@ class Interpreter:
         elif isinstance(stmt, ast.Return):
             return _Return(None if stmt.value is None else self.eval(stmt.value, frame))
         elif isinstance(stmt, ast.If):
-            taken = self.condition(stmt.test, frame, "if")
-            return self.exec_block(stmt.body if taken else stmt.orelse, frame)
+            return self._exec_if(stmt, frame)
         elif isinstance(stmt, ast.For):
             return self._exec_for(stmt, frame)
         elif isinstance(stmt, ast.While):
@@ -284,6 +285,17 @@ class Interpreter:
         elif not isinstance(stmt, ast.Pass):
             raise unsupported(f"{type(stmt).__name__} statements are not supported", self.where(frame, stmt))
         return None
+
+    def _exec_if(self, stmt: ast.If, frame: Frame) -> Any:
+        v = self.eval(_unwrap_bool(stmt.test, frame), frame)
+        if isinstance(v, Unknown):
+            # An unsupported op's result decides the branch. Conversion will fail anyway; keep
+            # going to find every unsupported op, down the branch that does not raise (input
+            # checks such as BatchNorm's `_check_input_dim` raise in their `if` body).
+            taken = _raises(stmt.body) and not _raises(stmt.orelse)
+            return self.exec_block(stmt.orelse if taken else stmt.body, frame)
+        taken = self.truth(v, "`if`", self.where(frame, stmt.test))
+        return self.exec_block(stmt.body if taken else stmt.orelse, frame)
 
     def _exec_for(self, stmt: ast.For, frame: Frame) -> Any:
         it = self.eval(stmt.iter, frame)
@@ -333,11 +345,7 @@ class Interpreter:
         return signal
 
     def condition(self, test: ast.expr, frame: Frame, construct: str) -> bool:
-        src = self.where(frame, test)
-        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" \
-                and "bool" not in frame.vars and len(test.args) == 1 and not test.keywords:
-            test = test.args[0]  # `if bool(<tensor>):` is the scripted form of `if <tensor>:`
-        return self.truth(self.eval(test, frame), f"`{construct}`", src)
+        return self.truth(self.eval(_unwrap_bool(test, frame), frame), f"`{construct}`", self.where(frame, test))
 
     def truth(self, v: Any, construct: str, src: str) -> bool:
         """A condition's value, which must be known while converting."""
@@ -396,7 +404,8 @@ class Interpreter:
     def _eval_Name(self, node: ast.Name, frame: Frame) -> Any:
         name = node.id
         if name in frame.vars:
-            return frame.vars[name]
+            v = frame.vars[name]
+            return self.aliases.resolve(v, self.where(frame, node)) if isinstance(v, Ref) else v
         if name in _NAMED_FLOATS:
             return _NAMED_FLOATS[name]
         if name in _GLOBAL_NAMESPACES or name in B.BUILTINS or name == "getattr":
@@ -440,11 +449,7 @@ class Interpreter:
             raise unsupported(f"call of {B.describe(f)}", src)
         if f.dotted == "getattr":
             return self._getattr(args, src)
-        result = self.call_dotted(f.dotted, args, kwargs, src)
-        if _is_inplace(f.dotted) and node.args and isinstance(node.args[0], ast.Name) and \
-                isinstance(result, (Ref, Unknown)):
-            frame.vars[node.args[0].id] = result  # torch.add_(x, y): later reads of x see the result
-        return result
+        return self.call_dotted(f.dotted, args, kwargs, src)
 
     def _type_form(self, name: str, node: ast.Call, frame: Frame, src: str) -> Any:
         if name == "uninitialized":
@@ -554,10 +559,24 @@ class Interpreter:
         return f"code/{frame.file}:{getattr(node, 'lineno', '?')}"
 
 
-def _is_inplace(dotted: str) -> bool:
-    name = dotted.rpartition(".")[2]
-    return (dotted.startswith("torch.") or dotted.startswith("ops.aten.")) and name.endswith("_") \
-        and not name.startswith("__")
+def _unwrap_bool(test: ast.expr, frame: Frame) -> ast.expr:
+    """`if bool(<tensor>):` is the scripted form of `if <tensor>:`; name the `if` in errors."""
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" \
+            and "bool" not in frame.vars and len(test.args) == 1 and not test.keywords:
+        return test.args[0]
+    return test
+
+
+def _raises(stmts: list[ast.stmt]) -> bool:
+    """Whether a block raises at its top level (`ops.prim.RaiseException(...)`)."""
+    for stmt in stmts:
+        if isinstance(stmt, ast.Raise):
+            return True
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            func = stmt.value.func
+            if isinstance(func, ast.Attribute) and func.attr == "RaiseException":
+                return True
+    return False
 
 
 def _join(path: str, name: str) -> str:

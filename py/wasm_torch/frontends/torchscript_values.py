@@ -20,12 +20,16 @@ class ScalarTensor:
     scalar constants as 0-d tensors (`CONSTANTS.c0`); shape arithmetic on them folds in Python.
     When one reaches a real tensor op it becomes a graph constant (`data` when it came from the
     archive, so the original storage is reused).
+
+    `wrapped`: TorchScript loads 0-d constants as "wrapped numbers" (what a Python scalar becomes
+    when traced), which take part in type promotion like Python numbers: `i * CONSTANTS.c0` with
+    int64 `i` and c0 = tensor(2.5, float64) gives float32. NumToTensor results are not wrapped.
     """
 
-    __slots__ = ("value", "dtype", "data")
+    __slots__ = ("value", "dtype", "data", "wrapped")
 
-    def __init__(self, value: int | float | bool, dtype: str, data: Any = None):
-        self.value, self.dtype, self.data = value, dtype, data
+    def __init__(self, value: int | float | bool, dtype: str, data: Any = None, wrapped: bool = False):
+        self.value, self.dtype, self.data, self.wrapped = value, dtype, data, wrapped
 
     def __repr__(self) -> str:
         return f"tensor({self.value!r}, {self.dtype})"

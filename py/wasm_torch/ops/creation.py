@@ -74,6 +74,11 @@ lowering(f"full_like(Tensor self, Scalar fill_value, *, {_OPTIONS}{_LIKE}")(
     lambda g, a, src: _fill(g, src, g.meta(a.self).shape, a.fill_value, a.dtype or g.meta(a.self).dtype))
 lowering(f"new_full(Tensor self, SymInt[] size, Scalar fill_value, *, {_OPTIONS}) -> Tensor")(
     lambda g, a, src: _fill(g, src, a.size, a.fill_value, a.dtype or g.meta(a.self).dtype))
+# `t[...] = v` and `t.fill_(v)`: the frontends turn the in-place form into this functional one.
+lowering("fill.Scalar(Tensor self, Scalar value) -> Tensor")(
+    lambda g, a, src: _fill(g, src, g.meta(a.self).shape, a.value, g.meta(a.self).dtype))
+lowering("fill.Tensor(Tensor self, Tensor value) -> Tensor")(
+    lambda g, a, src: _fill(g, src, g.meta(a.self).shape, a.value, g.meta(a.self).dtype))
 lowering(f"scalar_tensor(Scalar s, *, {_OPTIONS}) -> Tensor")(
     lambda g, a, src: _fill(g, src, [], a.s, a.dtype or "float32"))
 

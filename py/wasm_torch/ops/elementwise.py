@@ -222,6 +222,8 @@ pointwise("fmod.Tensor(Tensor self, Tensor other) -> Tensor", lambda np, x, y, a
 pointwise("pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", _pow, ARITH, ("self", "exponent"))
 pointwise("atan2(Tensor self, Tensor other) -> Tensor", lambda np, x, y, a: np.arctan2(x, y), FLOAT,
           _SELF_OTHER)
+pointwise("hypot(Tensor self, Tensor other) -> Tensor", lambda np, x, y, a: np.hypot(x, y), FLOAT,
+          _SELF_OTHER)
 pointwise("maximum(Tensor self, Tensor other) -> Tensor", lambda np, x, y, a: np.maximum(x, y), ARITH,
           _SELF_OTHER)
 pointwise("minimum(Tensor self, Tensor other) -> Tensor", lambda np, x, y, a: np.minimum(x, y), ARITH,

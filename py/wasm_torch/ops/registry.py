@@ -218,7 +218,7 @@ class OpDef:
             raise ShapeError(f"{self.name}: {e}{_at(source)}") from None
         except WasmTorchError:
             raise
-        except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError) as e:
+        except (ValueError, IndexError, TypeError, KeyError, AttributeError, ZeroDivisionError) as e:
             raise ShapeError(f"{self.name}: {e}{_at(source)}") from None
         return list(out) if isinstance(out, (list, tuple)) else [out]
 

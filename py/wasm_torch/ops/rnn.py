@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..dtypes import is_float
 from ..errors import ShapeError, UnsupportedError
 from ..ir import Graph, Ref, TensorMeta
-from .common import shape_of
+from .common import emit, shape_of
 from .registry import A, define, lowering
 
 _GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
@@ -150,3 +150,31 @@ lowering(f"lstm.data(Tensor data, Tensor batch_sizes, Tensor[] hx, Tensor[] para
 for _kind in ("gru", "rnn_tanh", "rnn_relu"):
     lowering(f"{_kind}.data(Tensor data, Tensor batch_sizes, Tensor hx, Tensor[] params, {_FLAGS}) "
              "-> (Tensor, Tensor)")(_packed(_kind))
+
+
+def _cell_lowering(kind: str):
+    """A single cell step (`lstm_cell`, `gru_cell`, `rnn_*_cell`, on [batch, features] as in ATen)
+    as the sequence op over one time step, so kernels need no separate cell op."""
+    seq = kind[:-len("_cell")]
+
+    def lower(g: Graph, a: A, src: str) -> list[Ref]:
+        from .shape import reshape, shape_of_ref
+
+        if (a.b_ih is None) != (a.b_hh is None):
+            raise UnsupportedError(f"{kind} with only one of b_ih/b_hh", [(kind, src)])
+        x_shape = shape_of_ref(g, a.input)
+        if len(x_shape) != 2:
+            raise ShapeError(f"{kind}: input must be [batch, features], got {list(x_shape)}")
+        states = [reshape(g, s, [1, *shape_of_ref(g, s)], src) for s in (a.hx if seq == "lstm" else [a.hx])]
+        params = [a.w_ih, a.w_hh] + ([a.b_ih, a.b_hh] if a.b_ih is not None else [])
+        outs = emit(g, seq, src, reshape(g, a.input, [1, *x_shape], src), states if seq == "lstm" else states[0],
+                    params, a.b_ih is not None, 1, 0.0, False, False, False)
+        return [reshape(g, r, list(shape_of_ref(g, r)[1:]), src) for r in outs[1:]]
+
+    return lower
+
+
+_CELL_ARGS = "Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None"
+lowering(f"lstm_cell(Tensor input, Tensor[] hx, {_CELL_ARGS}) -> (Tensor, Tensor)")(_cell_lowering("lstm_cell"))
+for _kind in ("gru_cell", "rnn_tanh_cell", "rnn_relu_cell"):
+    lowering(f"{_kind}(Tensor input, Tensor hx, {_CELL_ARGS}) -> Tensor")(_cell_lowering(_kind))

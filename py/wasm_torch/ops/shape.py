@@ -610,6 +610,27 @@ def _lower_stack(g: Graph, a: A, src: str) -> Ref:
     return emit(g, "cat", src, [reshape(g, t, new, src) for t in a.tensors], d)[0]
 
 
+@spellings("hstack(Tensor[] tensors) -> Tensor")
+def _lower_hstack(g: Graph, a: A, src: str) -> Ref:
+    # 1-d tensors join end to end; anything else along dim 1 (0-d tensors count as 1-d).
+    xs = [t if shape_of_ref(g, t) else reshape(g, t, [1], src) for t in a.tensors]
+    if not xs:
+        raise ShapeError("expects a non-empty list of tensors")
+    return cat(g, xs, 0 if all(len(shape_of_ref(g, t)) == 1 for t in xs) else 1, src)
+
+
+@spellings("vstack(Tensor[] tensors) -> Tensor", "row_stack(Tensor[] tensors) -> Tensor")
+def _lower_vstack(g: Graph, a: A, src: str) -> Ref:
+    # 0-d and 1-d tensors become rows (torch.atleast_2d), then everything joins along dim 0.
+    if not a.tensors:
+        raise ShapeError("expects a non-empty list of tensors")
+    xs = []
+    for t in a.tensors:
+        shape = shape_of_ref(g, t)
+        xs.append(reshape(g, t, [1, numel(shape)], src) if len(shape) < 2 else t)
+    return cat(g, xs, 0, src)
+
+
 @spellings("roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor")
 def _lower_roll(g: Graph, a: A, src: str) -> Ref:
     shape = shape_of_ref(g, a.self)
