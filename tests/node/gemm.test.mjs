@@ -66,7 +66,7 @@ function pack(M, variant, n, k, pw, pb) {
   const nr = M._wt_f32_gemm_nr(variant);
   assert.equal(bytes, Math.ceil(n / nr) * nr * (k + 1) * 4);
   const pp = alloc(M, bytes / 4 + 1);
-  M.HEAPF32[pp / 4 + bytes / 4] = SENTINEL;
+  M.HEAPF32.fill(SENTINEL, pp / 4, pp / 4 + bytes / 4 + 1);  // pack must write every slot, no more
   M._wt_f32_gemm_pack(variant, n, k, pw, pb, pp);
   assert.equal(M.HEAPF32[pp / 4 + bytes / 4], SENTINEL, `pack v${variant} wrote past its size`);
   return pp;

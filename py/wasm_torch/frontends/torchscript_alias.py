@@ -71,6 +71,8 @@ class Aliases:
             return self.resolve(v, src)
         if isinstance(v, (list, tuple)):
             return type(v)(self.resolve_all(x, src) for x in v)
+        if isinstance(v, dict):
+            return {k: self.resolve_all(x, src) for k, x in v.items()}
         return v
 
     def write(self, target: Ref, value: Ref, op: str, src: str) -> None:

@@ -80,7 +80,9 @@ class Interpreter:
         """
         obj = self._objects.get(id(stub))
         if obj is None:
-            obj = self._objects[id(stub)] = ObjectValue(stub_qualname(stub), dict(vars(stub)), path)
+            # Copies of its containers: code may mutate them, the archive must stay as read.
+            attrs = {k: _copy(v) for k, v in vars(stub).items()}
+            obj = self._objects[id(stub)] = ObjectValue(stub_qualname(stub), attrs, path)
             for name, v in obj.attrs.items():
                 if isinstance(v, TensorData):
                     self._param_names.setdefault(_storage_key(v), _join(path, name))
@@ -586,6 +588,8 @@ def _join(path: str, name: str) -> str:
 def _copy(v: Any) -> Any:
     if isinstance(v, list):
         return [_copy(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
     return v
 
 
