@@ -116,9 +116,10 @@ class MLP(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self):
+    def __init__(self, norm_first: bool = False, activation: str = "relu"):
         super().__init__()
-        self.layer = nn.TransformerEncoderLayer(16, 2, 24, dropout=0.0, batch_first=True)
+        self.layer = nn.TransformerEncoderLayer(16, 2, 24, dropout=0.0, batch_first=True, norm_first=norm_first,
+                                                activation=activation)
 
     def forward(self, x):
         return self.layer(x)
@@ -331,6 +332,13 @@ def test_transformer_layer(mode: str, grad: bool, op: str | None):
     _, data = check(Encoder(), (torch.randn(3, 5, 16),), mode, grad)
     code = "".join(read_torchscript(data, "m.pt").code.values())
     assert op is None or f"torch.{op}(" in code  # the path torch recorded is the one converted
+
+
+@pytest.mark.parametrize("norm_first, activation", [(True, "gelu"), (False, "gelu"), (True, "relu")])
+@pytest.mark.parametrize("mode", ["trace", "script"])
+def test_transformer_layer_variants(mode: str, norm_first: bool, activation: str):
+    torch.manual_seed(0)
+    check(Encoder(norm_first, activation), (torch.randn(2, 7, 16),), mode)
 
 
 @pytest.mark.parametrize("mode, grad, op", [("trace", True, "scaled_dot_product_attention"),

@@ -28,7 +28,6 @@ from typing import Any
 from ..errors import UnsupportedError, WasmTorchError
 from ..ir import Graph, Ref, TensorMeta
 from . import torchscript_builtins as B
-from . import torchscript_lowerings  # noqa: F401  (registers TorchScript-only fused ops)
 from .torchscript_code import CodeIndex
 from .torchscript_eval import Frame, Interpreter, stub_qualname
 from .torchscript_values import ScalarTensor, Unknown
