@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 # nan/inf/signed zeros and exact halves (round-half-to-even, floor/ceil/trunc edges).
 SPECIAL = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 0.5, -1.5, 2.5]
 HALF_TOL = 2e-3  # float16 results: torch and we may round the last bit differently
-
-
-@pytest.fixture(autouse=True)
-def seeded() -> None:
-    torch.manual_seed(0)
 
 
 def rand(*shape: int, dtype: torch.dtype = torch.float32, special: bool = False, nonzero: bool = False,

@@ -3,7 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from op_inputs import HALF_TOL, rand, seeded  # noqa: F401  (seeded: autouse fixture)
+from op_inputs import HALF_TOL, rand
 from parity import parity
 from wasm_torch.errors import ShapeError
 from wasm_torch.ir import Graph, TensorMeta

@@ -4,7 +4,7 @@ import operator
 
 import pytest
 import torch
-from op_inputs import HALF_TOL, inplace, rand, seeded  # noqa: F401  (seeded: autouse fixture)
+from op_inputs import HALF_TOL, inplace, rand
 from parity import parity
 from wasm_torch.errors import ShapeError, WasmTorchError
 from wasm_torch.ir import Graph, TensorMeta

@@ -15,11 +15,6 @@ aten = torch.ops.aten
 CANONICAL = {"index", "index_put", "gather", "scatter", "scatter_reduce", "sort", "topk", "reshape"}
 
 
-@pytest.fixture(autouse=True)
-def _seed() -> None:
-    torch.manual_seed(0)
-
-
 def r(*shape: int) -> torch.Tensor:
     return torch.randn(shape)
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from op_inputs import HALF_TOL, rand, seeded  # noqa: F401  (seeded: autouse fixture)
+from op_inputs import HALF_TOL, rand
 from parity import parity
 from wasm_torch.errors import ShapeError
 

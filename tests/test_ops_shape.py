@@ -14,11 +14,6 @@ BIG = 9223372036854775807  # TorchScript's "to the end"
 CANONICAL = {"reshape", "permute", "slice", "split_with_sizes", "cat", "expand", "flip", "slice_scatter"}
 
 
-@pytest.fixture(autouse=True)
-def _seed() -> None:
-    torch.manual_seed(0)
-
-
 def r(*shape: int) -> torch.Tensor:
     return torch.randn(shape)
 

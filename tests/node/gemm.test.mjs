@@ -1,5 +1,6 @@
-// f32-gemm family (XNNPACK-style tester): the wasmsimd config against its scalar twin (bit-exact:
-// same k order, separate multiply and add, no FMA) and a float64 JS oracle, over odd M, N, K
+// f32-gemm family (XNNPACK-style tester): both wasmsimd kernel sets (loadsplat = production,
+// splat = alternative) against the scalar twin (bit-exact: same k order, separate multiply and
+// add, no FMA) and a float64 JS oracle, over odd M, N, K
 // (every M/NR tail, N/NR tail and K/4 tail), strided A and C, and the clamp epilogues of
 // Linear + none/relu/relu6, in both module variants. Sentinels catch writes outside C (before,
 // after, and in the ldc gaps); NaN in A's lda gaps catches reads outside A.
@@ -7,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadKernels, unloadKernels } from './load_kernels.mjs';
 
-const SCALAR = 0, WASMSIMD = 1;
+const SCALAR = 0, WASMSIMD = 1, WASMSIMD_ALT = 2;
+const VARIANTS = [SCALAR, WASMSIMD, WASMSIMD_ALT];
 const SIZES = [1, 2, 3, 4, 6, 7, 8, 9, 17, 33, 64, 100];
 const CLAMPS = [
   { name: 'none', min: -Infinity, max: Infinity },
@@ -30,6 +32,7 @@ function cases() {
   }));
   out.push({ m: 9, n: 100, k: 1500, lda: 1503, ldc: 101 });
   out.push({ m: 6, n: 37, k: 4099, lda: 4099, ldc: 37 });
+  out.push({ m: 3, n: 5, k: 0, lda: 1, ldc: 5 });  // K = 0: clamp(bias); A must not be read
   return out;
 }
 
@@ -43,7 +46,7 @@ function rng(seed) {  // mulberry32, deterministic
 }
 
 function alloc(M, floats) {
-  const p = M._wt_alloc(floats * 4);
+  const p = M._wt_alloc(Math.max(floats, 1) * 4);
   assert.notEqual(p, 0);
   return p;
 }
@@ -84,7 +87,7 @@ function runCase(M, cs, seed) {
   M.HEAPF32.set(a, pa / 4);
   M.HEAPF32.set(w, pw / 4);
   M.HEAPF32.set(bias, pb / 4);
-  const packed = [pack(M, SCALAR, n, k, pw, pb), pack(M, WASMSIMD, n, k, pw, pb)];
+  const packed = VARIANTS.map((v) => pack(M, v, n, k, pw, pb));
   const cFloats = C_PAD + (m - 1) * ldc + n + C_PAD;
   const pc = alloc(M, cFloats);
   const label = `M=${m} N=${n} K=${k} lda=${lda} ldc=${ldc}`;
@@ -95,7 +98,7 @@ function runCase(M, cs, seed) {
     for (const x of ref) tol = Math.max(tol, Math.abs(x));
     tol *= 1e-4;
     const got = [];
-    for (const v of [SCALAR, WASMSIMD]) {
+    for (const v of VARIANTS) {
       M.HEAPF32.fill(SENTINEL, pc / 4, pc / 4 + cFloats);
       M._wt_f32_gemm_run(v, m, n, k, pa, lda, packed[v], pc + C_PAD * 4, ldc, min, max);
       const buf = M.HEAPF32.slice(pc / 4, pc / 4 + cFloats);
@@ -113,9 +116,12 @@ function runCase(M, cs, seed) {
       }
       got.push(c);
     }
-    const bitsS = new Uint32Array(got[0].buffer), bitsV = new Uint32Array(got[1].buffer);
-    const bad = bitsS.findIndex((x, idx) => x !== bitsV[idx]);
-    assert.equal(bad, -1, `${label} ${name}: wasmsimd != scalar at ${bad}: ${got[1][bad]} vs ${got[0][bad]}`);
+    const bitsS = new Uint32Array(got[SCALAR].buffer);
+    for (const v of [WASMSIMD, WASMSIMD_ALT]) {
+      const bitsV = new Uint32Array(got[v].buffer);
+      const bad = bitsS.findIndex((x, idx) => x !== bitsV[idx]);
+      assert.equal(bad, -1, `${label} ${name}: v${v} != scalar at ${bad}: ${got[v][bad]} vs ${got[SCALAR][bad]}`);
+    }
   }
   for (const p of [pa, pw, pb, pc, ...packed]) M._wt_free(p);
 }
@@ -126,6 +132,7 @@ for (const variant of ['st', 'mt']) {
     try {
       assert.deepEqual([M._wt_f32_gemm_mr(SCALAR), M._wt_f32_gemm_nr(SCALAR)], [4, 4]);
       assert.deepEqual([M._wt_f32_gemm_mr(WASMSIMD), M._wt_f32_gemm_nr(WASMSIMD)], [4, 8]);
+      assert.deepEqual([M._wt_f32_gemm_mr(WASMSIMD_ALT), M._wt_f32_gemm_nr(WASMSIMD_ALT)], [4, 8]);
       assert.equal(M._wt_f32_gemm_packed_size(7, 3, 3), 0, 'unknown variant');
       // Layout of one [N=11, K=3] weight at NR=8: per panel, bias[8] then K rows of 8 weights.
       const n = 11, k = 3, nr = 8;
@@ -170,7 +177,7 @@ for (const variant of ['st', 'mt']) {
       const pa = alloc(M, a.length), pw = alloc(M, n * k), pc = alloc(M, m * n);
       M.HEAPF32.set(a, pa / 4);
       M.HEAPF32.fill(0.5, pw / 4, pw / 4 + n * k);
-      for (const v of [SCALAR, WASMSIMD]) {
+      for (const v of VARIANTS) {
         const pp = pack(M, v, n, k, pw, 0);
         for (const { name, min, max } of CLAMPS) {
           M._wt_f32_gemm_run(v, m, n, k, pa, k, pp, pc, n, min, max);

@@ -5,8 +5,9 @@
 
 #include "wt_kernels.h"
 
-/* Bytes of packed weights one N block may occupy: half of the 512 KiB per-core L2 of the x86 and
- * ARM cores we target, leaving room for A rows and C. */
+/* Bytes of packed weights one N block may occupy: half of a 512 KiB per-core L2, leaving room
+ * for the A rows and C. Not tuned: 64, 128, 256 KiB and 1 MiB were all within the noise of the
+ * shared benchmark machine (tools/bench_gemm.mjs). */
 #define WT_GEMM_BLOCK_BYTES (256 * 1024)
 
 void wt_f32_gemm(const wt_gemm_config* config, size_t M, size_t N, size_t K, const float* a,

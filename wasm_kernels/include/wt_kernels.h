@@ -6,7 +6,7 @@
 void wt_f32_vadd_ukernel__scalar_x4(size_t n, const float* a, const float* b, float* y);
 void wt_f32_vadd_ukernel__wasmsimd_x8(size_t n, const float* a, const float* b, float* y);
 
-/* ---- f32 GEMM: C[M,N] = clamp(A[M,K] . B[K,N] + bias[N], min, max) ----------------------------
+/* ---- f32 GEMM: C[M,N] = clamp(A[M,K] . B[K,N] + bias[N], min, max), B = W^T, W[N,K] ----------
  *
  * Packed weights ("packw"): B is cut into panels of NR output columns. Panel p holds
  *   bias[p*NR .. p*NR+NR)                          NR floats
@@ -16,7 +16,8 @@ void wt_f32_vadd_ukernel__wasmsimd_x8(size_t n, const float* a, const float* b, 
  *
  * Micro-kernel arguments (as XNNPACK's gemm ukernels; every size and stride is in BYTES except
  * mr and nc):
- *   mr         rows of A/C to compute, 1 <= mr <= MR (rows past mr alias row mr-1; never stored)
+ *   mr         rows of A/C to compute, 1 <= mr <= MR (rows past mr alias row mr-1: same A row,
+ *              same C address, same values; nothing outside the mr rows is read or written)
  *   nc         columns of C to compute, >= 1; the kernel walks NR-wide panels itself
  *   kc         K * sizeof(float), >= 0 (kc == 0 gives clamp(bias))
  *   a          row 0 of A; row r starts at (char*)a + r*a_stride
@@ -61,6 +62,16 @@ void wt_f32_gemm_minmax_ukernel_4x8__wasmsimd_splat(size_t mr, size_t nc, size_t
                                                     const float* w, float* c, size_t cm_stride,
                                                     size_t cn_stride,
                                                     const wt_f32_minmax_params* params);
+void wt_f32_gemm_minmax_ukernel_1x8__wasmsimd_loadsplat(size_t mr, size_t nc, size_t kc,
+                                                        const float* a, size_t a_stride,
+                                                        const float* w, float* c,
+                                                        size_t cm_stride, size_t cn_stride,
+                                                        const wt_f32_minmax_params* params);
+void wt_f32_gemm_minmax_ukernel_4x8__wasmsimd_loadsplat(size_t mr, size_t nc, size_t kc,
+                                                        const float* a, size_t a_stride,
+                                                        const float* w, float* c,
+                                                        size_t cm_stride, size_t cn_stride,
+                                                        const wt_f32_minmax_params* params);
 
 /* Weight packing for the layout above. w is [g][nc][kc] row-major (torch Linear / conv weight
  * "goi" = groups, output channels, input channels); b is [g][nc] or NULL (zero bias). Sizes in
@@ -69,9 +80,13 @@ size_t wt_f32_gemm_packed_elements(size_t g, size_t nc, size_t kc, size_t nr);
 void wt_f32_gemm_packw_goi(size_t g, size_t nc, size_t kc, size_t nr, const float* w,
                            const float* b, float* packed);
 
-/* Kernel selection is data: one config per ISA, filled at compile time (wasm has no run-time
- * feature detection inside a module: a SIMD module either validates or does not load).
- * gemm[r-1] is the micro-kernel used for a block of r rows (r = 1..mr). */
+/* Kernel selection is data: one config per kernel set, filled at compile time (wasm has no
+ * run-time feature detection inside a module: a SIMD module either validates or does not load).
+ * gemm[r-1] is the micro-kernel used for a block of r rows (r = 1..mr).
+ *   WT_GEMM_SCALAR     the scalar twin (reference; NR = 4)
+ *   WT_GEMM_WASMSIMD   the production SIMD set (NR = 8)
+ *   WT_GEMM_WASMSIMD_ALT  the other A-broadcast variant of the SIMD set, kept tested and
+ *                      benchmarked so the choice can be re-measured (tools/bench_gemm.mjs) */
 #define WT_GEMM_MAX_MR 4
 
 typedef struct wt_gemm_config {
@@ -81,10 +96,15 @@ typedef struct wt_gemm_config {
   const char* name;
 } wt_gemm_config;
 
-enum wt_isa { WT_ISA_SCALAR = 0, WT_ISA_WASMSIMD = 1, WT_ISA_COUNT = 2 };
+enum wt_gemm_variant {
+  WT_GEMM_SCALAR = 0,
+  WT_GEMM_WASMSIMD = 1,
+  WT_GEMM_WASMSIMD_ALT = 2,
+  WT_GEMM_VARIANT_COUNT = 3,
+};
 
-/* NULL for an unknown isa. */
-const wt_gemm_config* wt_f32_gemm_config(int isa);
+/* NULL for an unknown variant. */
+const wt_gemm_config* wt_f32_gemm_config(int variant);
 
 /* Driver: tiles M by config->mr and N into cache-sized blocks of NR panels; no allocation.
  * lda/ldc are in elements (lda >= K, ldc >= N); packed was made with nr = config->nr. */

@@ -30,7 +30,8 @@ EMSCRIPTEN_KEEPALIVE void wt_f32_vadd(int variant, size_t n, const float* a, con
     wt_f32_vadd_ukernel__wasmsimd_x8(n, a, b, y);
 }
 
-/* f32 GEMM (Linear / 1x1 convolution). variant 0 = scalar config, 1 = wasmsimd config; the two
+/* f32 GEMM (Linear / 1x1 convolution). variant 0 = scalar twin, 1 = wasmsimd (production),
+ * 2 = wasmsimd with the other A broadcast (enum wt_gemm_variant); scalar and wasmsimd
  * use different panel widths (NR), so weights must be packed for the variant that runs them.
  * Sizes are in elements; lda/ldc are row strides in elements. Unknown variants return 0 / do
  * nothing. */
