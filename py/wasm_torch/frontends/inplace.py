@@ -30,7 +30,7 @@ _EXACT = {"view", "_unsafe_view", "alias", "detach", "select", "slice", "narrow"
 
 
 @dataclass
-class _View:
+class View:
     base: str
     op: str
     overload: str
@@ -42,13 +42,13 @@ class Aliases:
 
     def __init__(self, last_use: dict[str, int]):
         self.last_use = last_use
-        self.parent: dict[str, _View] = {}
+        self.parent: dict[str, View] = {}
         self.root: dict[str, str] = {}
 
     def record(self, out: str, base: str, op: str, overload: str, args: dict[str, Any]) -> None:
         """`out` = op(base, **args) shares memory with `base` (op "alias": `out` is `base`)."""
         self.root[out] = self.root.get(base, base)
-        self.parent[out] = _View(base, op, overload, {k: v for k, v in args.items() if k != "self"})
+        self.parent[out] = View(base, op, overload, {k: v for k, v in args.items() if k != "self"})
 
     def write(self, g: Graph, env: dict[str, Any], name: str, value: Ref, index: int,
               target: str, src: str) -> None:
@@ -58,7 +58,7 @@ class Aliases:
         cur = name
         while cur in self.parent:
             view = self.parent[cur]
-            new = _scatter_back(g, env[view.base], updated[cur], view, src)
+            new = scatter_back(g, env[view.base], updated[cur], view, src)
             if new is None:
                 break
             updated[view.base] = new
@@ -85,18 +85,18 @@ class Aliases:
         base = self._replay(g, view.base, updated, env, src)
         if base is None:
             return None
-        value = _lower(g, view.op, view.overload, base, view.args, src)
+        value = lower_view_op(g, view.op, view.overload, base, view.args, src)
         updated[name] = value
         return value
 
 
-def _lower(g: Graph, op: str, overload: str, self_: Any, args: dict[str, Any], src: str) -> Any:
+def lower_view_op(g: Graph, op: str, overload: str, self_: Any, args: dict[str, Any], src: str) -> Any:
     if op in ("alias", "detach"):
         return self_
     return registry.lower_call(g, op, [], {"self": self_, **args}, src, overload)[0]
 
 
-def _scatter_back(g: Graph, base: Any, written: Any, view: _View, src: str) -> Any:
+def scatter_back(g: Graph, base: Any, written: Any, view: View, src: str) -> Any:
     """The new value of `base` after `view` of it was overwritten with `written`; None if the
     view cannot be inverted exactly."""
     op, a = view.op, view.args

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Graph, Ref
-from .inplace import VIEW_OPS, _lower, _scatter_back, _View
+from .inplace import VIEW_OPS, View, lower_view_op, scatter_back
 from .torchscript_values import unsupported
 
 # Ops that copy although their lowering may return the input value itself.
@@ -35,14 +35,14 @@ class Aliases:
     def __init__(self, g: Graph):
         self.g = g
         # id(view) -> (view, its base, how it was taken); the objects are kept alive here.
-        self._views: dict[int, tuple[Ref, Ref, _View]] = {}
+        self._views: dict[int, tuple[Ref, Ref, View]] = {}
         # id(value) -> (value, what it holds now: a newer value or _Stale)
         self._latest: dict[int, tuple[Ref, Any]] = {}
 
     def record_view(self, out: Any, base: Any, op: str, args: dict[str, Any]) -> None:
         if isinstance(out, Ref) and isinstance(base, Ref) and out is not base and op in VIEW_OPS:
             rest = {k: v for k, v in args.items() if k != "self"}
-            self._views[id(out)] = (out, base, _View(base.name, op, "", rest))
+            self._views[id(out)] = (out, base, View(base.name, op, "", rest))
 
     def resolve(self, v: Any, src: str) -> Any:
         """The current value of `v`, after every in-place write that reached its memory."""
@@ -60,7 +60,7 @@ class Aliases:
             base_now = self.resolve(base, src)
             if base_now is base:
                 return v
-            new = _lower(self.g, how.op, how.overload, base_now, how.args, src)
+            new = lower_view_op(self.g, how.op, how.overload, base_now, how.args, src)
             self.record_view(new, base_now, how.op, how.args)
             self._latest[id(v)] = (v, new)
             v = new
@@ -82,7 +82,7 @@ class Aliases:
         while id(cur) in self._views:
             _, base, how = self._views[id(cur)]
             base_now = self.resolve(base, src)
-            new_base = _scatter_back(self.g, base_now, cur_value, how, src)
+            new_base = scatter_back(self.g, base_now, cur_value, how, src)
             if new_base is None:
                 stale = _Stale(f"{op} wrote it through a `{how.op}` view (which may be a copy) at {src}")
                 self._latest[id(base_now)] = (base_now, stale)
