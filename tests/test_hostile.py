@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from wasm_torch import inspect
 from wasm_torch.errors import FormatError, SecurityError
-from wasm_torch.formats import detect, read_safetensors, read_torch_save, read_torchscript
+from wasm_torch.formats import read_torch_save
 
 HOSTILE = Path(__file__).parent / "hostile"
 EXPECTED: dict[str, str] = json.loads((HOSTILE / "expected.json").read_text())
@@ -29,14 +30,8 @@ maker = _load_maker()
 
 
 def load_any(data: bytes, filename: str):
-    kind = detect(data, filename)
-    if kind in ("torch_save", "legacy_torch_save"):
-        return read_torch_save(data, filename)
-    if kind == "torchscript":
-        return read_torchscript(data, filename)
-    if kind == "safetensors":
-        return read_safetensors(data, filename)
-    raise AssertionError(f"{filename}: unexpected kind {kind}")
+    """The whole loading path a user's file takes: detection, reader, frontend."""
+    return inspect(data, name=filename)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

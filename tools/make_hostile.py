@@ -368,6 +368,43 @@ def unknown_format(_: str) -> bytes:
 
 
 # (file, what it is, substring of the expected error, builder)
+
+# -- graphs: TorchScript code and .pt2 programs are data, never run ------------------------------
+
+def torchscript_code_import(canary: str) -> bytes:
+    code = ("class M(Module):\n  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
+            "  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n"
+            f"    _0 = __import__(\"os\").system(\"touch {canary}\")\n    return x\n")
+    return torchscript_zip(script_module(), code=code.encode())
+
+
+SAMPLE_PT2 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py", "wasm_torch", "samples",
+                          "tiny_cnn.pt2")
+
+
+def _edited_sample(edit: Callable[[str, bytes], bytes]) -> bytes:
+    """The committed sample .pt2 with members rewritten by `edit(name, data)`."""
+    import zipfile
+
+    with zipfile.ZipFile(SAMPLE_PT2) as z:
+        root = z.namelist()[0].split("/")[0]
+        members = [(n.split("/", 1)[1], edit(n.split("/", 1)[1], z.read(n))) for n in z.namelist()]
+    return zip_file(root, members)
+
+
+def pt2_non_aten_target(_: str) -> bytes:
+    def edit(name: str, data: bytes) -> bytes:
+        return data.replace(b'"torch.ops.aten.conv2d.default"', b'"builtins.eval"', 1) \
+            if name.startswith("models/") else data
+    return _edited_sample(edit)
+
+
+def pt2_weight_path_outside(_: str) -> bytes:
+    def edit(name: str, data: bytes) -> bytes:
+        return data.replace(b'"path_name": "weight_0"', b'"path_name": "../../../../etc/passwd"', 1) \
+            if name.endswith("weights_config.json") else data
+    return _edited_sample(edit)
+
 CASES: list[tuple[str, str, str, Callable[[str], bytes]]] = [
     ("pickle_os_system.pt", "torch.save zip whose data.pkl calls os.system", "references os.system",
      _in_torch_save(payload_os_system)),
@@ -440,6 +477,11 @@ CASES: list[tuple[str, str, str, Callable[[str], bytes]]] = [
     ("safetensors_size_mismatch.safetensors", "shape [1000] over 8 bytes", "spans 8 bytes",
      safetensors_size_mismatch),
     ("unknown_format.bin", "an ELF header", "unrecognized format", unknown_format),
+    ("torchscript_code_import.pt", "TorchScript forward calling __import__('os').system", "__import__",
+     torchscript_code_import),
+    ("pt2_non_aten_target.pt2", ".pt2 node whose target is builtins.eval", "builtins.eval", pt2_non_aten_target),
+    ("pt2_weight_path_outside.pt2", ".pt2 weight path_name ../../../../etc/passwd", "etc/passwd",
+     pt2_weight_path_outside),
 ]
 
 

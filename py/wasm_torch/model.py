@@ -35,7 +35,19 @@ def _read_source(source: Source, name: str | None) -> tuple[memoryview, str]:
 
 def convert(data: memoryview, filename: str, input_shapes: Any = None, input_dtypes: Any = None,
             notes: list[str] | None = None) -> tuple[str, Graph]:
-    """Detect the format and run the matching frontend; weights-only files are refused."""
+    """Detect the format and run the matching frontend; weights-only files are refused.
+
+    Every error names the file, even when it arose deep in a frontend."""
+    try:
+        return _convert(data, filename, input_shapes, input_dtypes, notes)
+    except WasmTorchError as e:
+        if e.args and isinstance(e.args[0], str) and not e.args[0].startswith(filename):
+            e.args = (f"{filename}: {e.args[0]}", *e.args[1:])
+        raise
+
+
+def _convert(data: memoryview, filename: str, input_shapes: Any = None, input_dtypes: Any = None,
+             notes: list[str] | None = None) -> tuple[str, Graph]:
     kind = detect(data, filename)
     if kind == "pt2":
         from .formats.pt2 import read_pt2
