@@ -52,7 +52,7 @@ def test_hostile_file_is_refused(name):
 def test_corpus_is_what_the_script_writes(tmp_path):
     maker.main(str(tmp_path))
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == sorted(p.name for p in HOSTILE.iterdir())
+    assert written == sorted(p.name for p in HOSTILE.iterdir() if p.is_file())  # plans/ has its own maker
     for name in written:
         assert (tmp_path / name).read_bytes() == (HOSTILE / name).read_bytes(), name
 

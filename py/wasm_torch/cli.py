@@ -1,4 +1,4 @@
-"""The `wasm-torch` command line: inspect and run models (exit 0 ok, 2 bad input/unsupported)."""
+"""The `wasm-torch` command line: inspect, convert and run models (exit 0 ok, 2 bad input/unsupported)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,42 @@ def _load_npy(path: str) -> Any:
         raise WasmTorchError(f"{path}: not a readable .npy file ({e})") from None
 
 
+def _random_inputs(metas: list[tuple[tuple[int, ...], str]]) -> list[Any]:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape).astype(dtype) if dtype.startswith("float") else np.zeros(shape, dtype)
+              for shape, dtype in metas]
+    print(f"(no --input given: random inputs {[list(a.shape) for a in arrays]}, seed 0)", file=sys.stderr)
+    return arrays
+
+
+def _read_plan_file(path: str) -> bytes | None:
+    """The file's bytes if it is a .wtm plan, else None."""
+    from .plan import is_plan
+
+    try:
+        with open(path, "rb") as f:
+            if not is_plan(f.read(8)):
+                return None
+            f.seek(0)
+            return f.read()
+    except OSError as e:
+        raise WasmTorchError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def _run_plan_file(args: argparse.Namespace, path: str, data: bytes, arrays: list[Any]) -> list[Any]:
+    from .plan import read_plan
+    from .runtime.wasm import run_plan
+
+    if args.backend != "wasm":
+        raise WasmTorchError(f"{path}: a .wtm plan runs on the kernels only: add --backend wasm")
+    plan = read_plan(data, path)
+    if not arrays:
+        arrays = _random_inputs([(plan.values[name].shape, "float32") for name, _ in plan.inputs])
+    return run_plan(data, arrays, args.threads)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         import numpy as np
@@ -92,28 +128,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     path = _model_path(args)
     arrays = [_load_npy(p) for p in args.input]
-    shapes, dtypes = _specs(args)
-    if arrays and shapes is None:
-        # A 0-d array stands for a scalar argument (forward(x, sr: int)) and is folded as a constant.
-        shapes = [a.item() if a.ndim == 0 else tuple(a.shape) for a in arrays]
-        dtypes = [str(a.dtype) if a.dtype != np.bool_ else "bool" for a in arrays]
-    model = load(path, shapes, dtypes, args.weights)
-    for w in model.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    g = model.graph
-    if not arrays:
-        rng = np.random.default_rng(0)
-        for name in g.inputs:
-            meta = g.values[name]
-            if meta.dtype.startswith("float"):
-                arrays.append(rng.standard_normal(meta.shape).astype(meta.dtype))
-            else:
-                arrays.append(np.zeros(meta.shape, dtype=meta.dtype))
-        print(f"(no --input given: random inputs {[list(a.shape) for a in arrays]}, seed 0)", file=sys.stderr)
-    elif len(arrays) != len(g.inputs):
-        # Scalar arguments given as 0-d arrays were folded into the graph at conversion.
-        arrays = [a for a in arrays if a.ndim > 0]
-    outs = model.run(*arrays)
+    plan = _read_plan_file(path)
+    if plan is not None:
+        outs = _run_plan_file(args, path, plan, arrays)
+    else:
+        shapes, dtypes = _specs(args)
+        if arrays and shapes is None:
+            # A 0-d array stands for a scalar argument (forward(x, sr: int)) and is folded as a constant.
+            shapes = [a.item() if a.ndim == 0 else tuple(a.shape) for a in arrays]
+            dtypes = [str(a.dtype) if a.dtype != np.bool_ else "bool" for a in arrays]
+        model = load(path, shapes, dtypes, args.weights)
+        model.backend, model.threads = args.backend, args.threads
+        for w in model.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        g = model.graph
+        if not arrays:
+            arrays = _random_inputs([(g.values[n].shape, g.values[n].dtype) for n in g.inputs])
+        elif len(arrays) != len(g.inputs):
+            # Scalar arguments given as 0-d arrays were folded into the graph at conversion.
+            arrays = [a for a in arrays if a.ndim > 0]
+        outs = model.run(*arrays)
     if args.output and len(outs) != 1:
         raise WasmTorchError(f"the model has {len(outs)} outputs: use --output-dir DIR instead of --output")
     if args.output:
@@ -130,6 +164,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .model import load
+    from .plan import build_plan, write_plan
+
+    shapes, dtypes = _specs(args)
+    model = load(_model_path(args), shapes, dtypes, args.weights)
+    for w in model.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    plan = build_plan(model.graph)
+    data = write_plan(plan)
+    try:
+        with open(args.output, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise WasmTorchError(f"{args.output}: cannot write ({e.strerror})") from None
+    print(f"wrote {args.output}: {len(data):,} bytes, {len(plan.ops)} ops, arena {plan.arena_bytes:,} bytes "
+          f"(activations {plan.activation_bytes():,}), weights {plan.weights_bytes:,} bytes")
+    return 0
+
+
+def _threads(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 16:
+        raise argparse.ArgumentTypeError(f"bad thread count {text!r}: expected 1..16")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wasm-torch", description="Convert and run PyTorch models for the browser.")
     p.add_argument("--version", action="version", version=f"wasm-torch {__version__}")
@@ -138,13 +198,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_args(pi)
     pi.add_argument("--json", action="store_true", help="machine-readable output (docs/inspect-json.md)")
     pi.set_defaults(func=cmd_inspect)
-    pr = sub.add_parser("run", help="run a model on .npy inputs with the reference runtime")
+    pr = sub.add_parser("run", help="run a model (or a .wtm plan) on .npy inputs")
     _add_model_args(pr)
+    pr.add_argument("--backend", choices=["reference", "wasm"], default="reference",
+                    help="reference: numpy; wasm: the kernel module under Node (a .wtm plan needs it)")
+    pr.add_argument("--threads", type=_threads, default=1, metavar="N",
+                    help="wasm backend threads (N > 1 uses the pthreads module variant)")
     pr.add_argument("--input", action="append", default=[], metavar="X.npy", help="an input, repeated in input order")
     out = pr.add_mutually_exclusive_group()
     out.add_argument("--output", metavar="Y.npy", help="write the single output")
     out.add_argument("--output-dir", metavar="DIR", help="write output_0.npy, output_1.npy, ...")
     pr.set_defaults(func=cmd_run)
+    pc = sub.add_parser("convert", help="convert a model to a .wtm execution plan for the wasm kernels")
+    _add_model_args(pc)
+    pc.add_argument("-o", "--output", required=True, metavar="MODEL.wtm", help="where to write the plan")
+    pc.set_defaults(func=cmd_convert)
     return p
 
 

@@ -67,7 +67,8 @@ def _convert(data: memoryview, filename: str, input_shapes: Any = None, input_dt
 class Model:
     """A converted model: its op graph, where it came from, and a runtime to call it.
 
-    On CPython, calls run on the numpy reference runtime.
+    On CPython, calls run on the numpy reference runtime, or with `backend = "wasm"` on the
+    kernel module under Node (`threads` worker threads).
     """
 
     def __init__(self, graph: Graph, fmt: str, filename: str, warnings: list[str] | None = None):
@@ -76,9 +77,14 @@ class Model:
         self.filename = filename
         self.warnings = list(warnings or [])
         self.backend = "reference"
+        self.threads = 1
 
     def run(self, *inputs: Any) -> list[Any]:
         """Run on numpy arrays in input order; returns every output, flattened depth-first."""
+        if self.backend == "wasm":
+            from .runtime.wasm import run_graph as run_wasm
+
+            return run_wasm(self.graph, list(inputs), self.threads)
         from .runtime.reference import run_graph
 
         return run_graph(self.graph, list(inputs))

@@ -1,0 +1,1 @@
+"""Graph passes: dead code, lowering to kernel ops, fusion, memory planning."""

@@ -1,0 +1,122 @@
+// Runs a .wtm plan on the kernel module under Node: the CPython side of `--backend wasm`
+// (py/wasm_torch/runtime/wasm.py spawns it). .npy in, .npy out.
+//
+//   node node_runner.mjs --plan model.wtm [--kernels DIR] [--variant st|mt] [--threads N]
+//        [--repeat N] [--out-dir DIR] x0.npy x1.npy ...
+//
+// Prints one JSON line on stdout: output shapes and memory statistics (allocation calls and wasm
+// memory size around the forward calls). Exit 0 on success; 2 with "wasm-torch: error: ..." on
+// stderr when the plan or an input is rejected.
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { loadPlan, PlanError, prepareThreads } from './wtm.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function parseArgs(argv) {
+  const opts = { kernels: path.join(here, '..', 'kernels'), variant: 'st', threads: 1, repeat: 1, inputs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new PlanError(14, `${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--plan') opts.plan = value();
+    else if (a === '--kernels') opts.kernels = value();
+    else if (a === '--variant') opts.variant = value();
+    else if (a === '--threads') opts.threads = Number(value());
+    else if (a === '--repeat') opts.repeat = Number(value());
+    else if (a === '--out-dir') opts.outDir = value();
+    else if (a.startsWith('--')) throw new PlanError(14, `unknown option ${a}`);
+    else opts.inputs.push(a);
+  }
+  if (!opts.plan) throw new PlanError(14, '--plan is required');
+  if (!['st', 'mt'].includes(opts.variant)) throw new PlanError(14, `--variant must be st or mt`);
+  if (!Number.isInteger(opts.threads) || !Number.isInteger(opts.repeat) || opts.repeat < 1)
+    throw new PlanError(14, '--threads and --repeat take positive integers');
+  return opts;
+}
+
+// Emscripten 3.1.6's ES6 glue uses require/__dirname in its Node branch, and Node's fetch cannot
+// read file URLs: shim both and hand over the wasm bytes.
+export async function loadKernels(dir, variant) {
+  const base = variant === 'mt' ? 'wasm-torch-kernels-mt' : 'wasm-torch-kernels';
+  globalThis.require = createRequire(import.meta.url);
+  globalThis.__dirname = dir;
+  const { default: factory } = await import(pathToFileURL(path.join(dir, `${base}.mjs`)).href);
+  return factory({ wasmBinary: readFileSync(path.join(dir, `${base}.wasm`)) });
+}
+
+// .npy v1/v2/v3, little-endian float32, C order (what wasm.py writes).
+function readNpy(file) {
+  const buf = readFileSync(file);
+  if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY')
+    throw new PlanError(14, `${file}: not a .npy file`);
+  const major = buf[6];
+  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = (major === 1 ? 10 : 12) + headerLen;
+  const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
+  const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr !== '<f4' || /'fortran_order':\s*True/.test(header) || shapeText === undefined)
+    throw new PlanError(14, `${file}: expected a C-order little-endian float32 array, header ${header.trim()}`);
+  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (buf.length - start !== count * 4) throw new PlanError(14, `${file}: ${buf.length - start} data bytes for shape [${shape}]`);
+  const data = new Float32Array(count);
+  new Uint8Array(data.buffer).set(buf.subarray(start));
+  return { shape, data };
+}
+
+function writeNpy(file, shape, data) {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';  // data 64-byte aligned
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head.writeUInt16LE(header.length, 8);
+  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'),
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const M = await loadKernels(opts.kernels, opts.variant);
+  try {
+    await prepareThreads(M, opts.threads);
+    const model = loadPlan(M, readFileSync(opts.plan), { threads: opts.threads });
+    if (opts.inputs.length !== model.inputs.length)
+      throw new PlanError(14, `the model takes ${model.inputs.length} inputs, ${opts.inputs.length} given`);
+    opts.inputs.forEach((file, i) => {
+      const { shape, data } = readNpy(file);
+      const want = model.inputs[i].shape;
+      if (shape.length !== want.length || shape.some((d, j) => d !== want[j]))
+        throw new PlanError(14, `input ${model.inputs[i].name}: shape [${shape}], the plan expects [${want}]`);
+      model.setInput(i, data);
+    });
+    const before = model.memoryStats();
+    for (let r = 0; r < opts.repeat; r++) model.forward();
+    const after = model.memoryStats();
+    const outputs = model.outputs.map((io, i) => {
+      if (opts.outDir) writeNpy(path.join(opts.outDir, `output_${i}.npy`), io.shape, model.output(i));
+      return { name: io.name, shape: io.shape };
+    });
+    process.stdout.write(JSON.stringify({
+      outputs, forward_calls: opts.repeat, memory: after,
+      alloc_calls_during_forward: after.allocCalls - before.allocCalls,
+      wasm_memory_growth: after.wasmMemoryBytes - before.wasmMemoryBytes,
+    }) + '\n');
+    model.dispose();
+  } finally {
+    if (M.PThread) M.PThread.terminateAllThreads();
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  const status = e instanceof PlanError ? ` [${e.code}]` : '';
+  process.stderr.write(`wasm-torch: error: ${e instanceof PlanError ? e.message : e.stack || e}${status}\n`);
+  process.exit(e instanceof PlanError ? 2 : 1);
+});

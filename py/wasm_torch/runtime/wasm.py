@@ -1,0 +1,80 @@
+"""The wasm backend on CPython: run a plan on the real kernel module under Node.
+
+The package ships the kernel module (kernels/) and a Node runner (runtime/node_runner.mjs); this
+module writes the plan and the inputs as files, runs `node node_runner.mjs`, and reads the
+outputs back. (Inside Pyodide the kernel module is called directly instead; see worker/.)
+Needs numpy and Node.js >= 18.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from typing import Any
+
+from ..errors import WasmTorchError
+
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# WASM_TORCH_KERNELS: another build of the kernel module (as tests/node/load_kernels.mjs reads it)
+KERNELS = os.environ.get("WASM_TORCH_KERNELS") or os.path.join(PACKAGE, "kernels")
+RUNNER = os.path.join(PACKAGE, "runtime", "node_runner.mjs")
+
+
+def node_executable() -> str:
+    node = os.environ.get("WASM_TORCH_NODE") or shutil.which("node")
+    if not node:
+        raise WasmTorchError("the wasm backend on CPython runs the kernels under Node.js: install node (>= 18) "
+                             "or set WASM_TORCH_NODE")
+    return node
+
+
+def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | None = None,
+             repeat: int = 1, stats: dict[str, Any] | None = None) -> list[Any]:
+    """Run a .wtm plan's forward pass on numpy inputs; returns the outputs as float32 arrays.
+
+    variant: "st" (single-threaded module) or "mt" (pthreads); default mt when threads > 1.
+    repeat: forward calls to make (the outputs are the last call's); `stats`, when given, receives
+    the runner's memory statistics (allocation calls and wasm memory growth during the calls).
+    """
+    import numpy as np
+
+    if threads < 1:
+        raise WasmTorchError(f"--threads must be at least 1, got {threads}")
+    variant = variant or ("mt" if threads > 1 else "st")
+    with tempfile.TemporaryDirectory(prefix="wasm_torch_") as tmp:
+        plan_path = os.path.join(tmp, "model.wtm")
+        with open(plan_path, "wb") as f:
+            f.write(plan)
+        files = []
+        for i, x in enumerate(inputs):
+            files.append(os.path.join(tmp, f"input_{i}.npy"))
+            np.save(files[-1], np.ascontiguousarray(x, dtype="<f4"))
+        cmd = [node_executable(), RUNNER, "--plan", plan_path, "--kernels", KERNELS, "--variant", variant,
+               "--threads", str(threads), "--repeat", str(repeat), "--out-dir", tmp, *files]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            lines = r.stderr.strip().splitlines() or [f"node exited with status {r.returncode}"]
+            message = next((ln for ln in lines if ln.startswith("wasm-torch: error: ")), lines[-1])
+            raise WasmTorchError(f"wasm backend: {message.removeprefix('wasm-torch: error: ')}")
+        report = json.loads(r.stdout.strip().splitlines()[-1])
+        if stats is not None:
+            stats.update(report)
+        return [np.load(os.path.join(tmp, f"output_{i}.npy")) for i in range(len(report["outputs"]))]
+
+
+def run_graph(g: Any, inputs: list[Any], threads: int = 1, variant: str | None = None) -> list[Any]:
+    """Convert a graph to a plan and run it (Model.run with backend "wasm")."""
+    import numpy as np
+
+    from ..plan import build_plan, write_plan
+
+    if len(inputs) != len(g.inputs):
+        raise WasmTorchError(f"the model takes {len(g.inputs)} inputs, {len(inputs)} given")
+    for name, x in zip(g.inputs, inputs):
+        shape = tuple(np.shape(x))
+        if shape != tuple(g.values[name].shape):
+            raise WasmTorchError(f"input {name!r}: shape {list(shape)}, expected {list(g.values[name].shape)}")
+    return run_plan(write_plan(build_plan(g)), list(inputs), threads, variant)

@@ -1,0 +1,27 @@
+/* Module exports of the f32-layernorm family. */
+#include <emscripten/emscripten.h>
+
+#include "wt_elementwise.h"
+
+/* layer_norm over the last dimension of [rows, n]: gamma / beta = 0 (NULL) for none; strides in
+ * elements between rows. variant 0 = scalar twin, 1 = wasmsimd. Returns 0, or -1 for an unknown
+ * variant. */
+EMSCRIPTEN_KEEPALIVE int wt_f32_layernorm_rows(int variant, size_t rows, size_t n, const float* x,
+                                               size_t x_stride, const float* gamma,
+                                               const float* beta, float eps, float* y,
+                                               size_t y_stride) {
+  const wt_layernorm_config* cfg = wt_f32_layernorm_config(variant);
+  if (cfg == NULL) return -1;
+  wt_f32_layernorm(cfg, rows, n, x, x_stride, gamma, beta, eps, y, y_stride);
+  return 0;
+}
+
+/* rms_norm: y = x / sqrt(mean(x^2) + eps) [* gamma]. */
+EMSCRIPTEN_KEEPALIVE int wt_f32_rmsnorm_rows(int variant, size_t rows, size_t n, const float* x,
+                                             size_t x_stride, const float* gamma, float eps,
+                                             float* y, size_t y_stride) {
+  const wt_layernorm_config* cfg = wt_f32_layernorm_config(variant);
+  if (cfg == NULL) return -1;
+  wt_f32_rmsnorm(cfg, rows, n, x, x_stride, gamma, eps, y, y_stride);
+  return 0;
+}

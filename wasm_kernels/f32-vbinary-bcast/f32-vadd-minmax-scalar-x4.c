@@ -1,0 +1,6 @@
+/* f32 y[i] = clamp(a[i] + b[i], min, max).
+ * Scalar twin, x4: an instance of f32-vbinary-minmax-scalar.c.inc. */
+#define WT_VBINARY_UKERNEL wt_f32_vadd_minmax_ukernel__scalar_x4
+#define WT_VBINARY_KIND 0
+#define WT_VBINARY_SOP(a, b) ((a) + (b))
+#include "f32-vbinary-minmax-scalar.c.inc"

@@ -1,0 +1,7 @@
+/* f32 y[i] = clamp(min(a[i], b[0]), min, max).
+ * wasmsimd, x8: an instance of f32-vbinary-minmax-wasmsimd.c.inc. */
+#define WT_VBINARY_UKERNEL wt_f32_vminc_minmax_ukernel__wasmsimd_x8
+#define WT_VBINARY_KIND 1
+#define WT_VBINARY_VOP(a, b) wasm_f32x4_min(a, b)
+#define WT_VBINARY_SOP(a, b) __builtin_wasm_min_f32(a, b)
+#include "f32-vbinary-minmax-wasmsimd.c.inc"

@@ -1,0 +1,117 @@
+/* The .wtm plan format (docs/wtm-format.md is the spec; py/wasm_torch/plan.py the writer) and the
+ * parsed plan. wt_plan_parse validates EVERYTHING before anything is used: framing, checksum,
+ * every value's bounds, every op's code, operand count, operand kinds and shapes (recomputed
+ * here and compared), so later code may index without checks. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#define WT_PLAN_MAGIC "\x89WTM\r\n\x1a\n"
+#define WT_PLAN_VERSION_MAJOR 1
+#define WT_PLAN_VERSION_MINOR 0
+#define WT_PLAN_ENVELOPE_BYTES 64
+#define WT_PLAN_HEADER_BYTES 64
+#define WT_PLAN_VALUE_BYTES 56
+#define WT_PLAN_IO_BYTES 12
+#define WT_PLAN_OP_HEADER_BYTES 16
+#define WT_PLAN_ALIGN 64
+
+/* Bounds a valid plan stays within (a wasm32 module cannot address more anyway). */
+#define WT_MAX_RANK 8
+#define WT_MAX_OPERANDS 8
+#define WT_MAX_DIM 0x7fffffffu
+#define WT_MAX_VALUES (1u << 20)
+#define WT_MAX_OPS (1u << 20)
+#define WT_MAX_IO 1024u
+#define WT_MAX_TENSOR_BYTES (1u << 30)
+#define WT_MAX_ARENA_BYTES (1u << 30)
+#define WT_MAX_PACKED_BYTES (1u << 30)
+#define WT_MAX_FILE_BYTES 0x7fffffffu
+
+enum wt_dtype { WT_DTYPE_F32 = 1 };
+enum wt_space { WT_SPACE_ARENA = 0, WT_SPACE_WEIGHTS = 1 };
+
+enum wt_opcode {
+  WT_OP_GEMM = 1,    /* y = clamp(x . W^T + bias): in (x, w[, bias]), attrs (flags, min, max) */
+  WT_OP_CLAMP = 2,   /* y = clamp(x, min, max): in (x), attrs (min, max) */
+  WT_OP_ADD = 3,     /* y = a + b, same shapes */
+  WT_OP_RESHAPE = 4, /* y aliases x's bytes (zero-copy): no work at run time */
+  WT_OP_COPY = 5,    /* y = x (a constant returned as an output) */
+  WT_OP_COUNT = 6,
+};
+
+#define WT_GEMM_FLAG_KN 1u /* weight stored [K, N] (matmul's other) instead of [N, K] (Linear) */
+
+/* Status codes: the C ABI of wt_model_load / wt_forward (docs/wtm-format.md lists them). */
+enum wt_status {
+  WT_OK = 0,
+  WT_E_TRUNCATED = 1, /* the bytes end before a structure they declare */
+  WT_E_MAGIC = 2,     /* not a .wtm plan */
+  WT_E_VERSION = 3,   /* a plan major version this runtime does not read */
+  WT_E_CHECKSUM = 4,  /* the payload's SHA-256 does not match */
+  WT_E_LAYOUT = 5,    /* header, section or record framing inconsistent, reserved bytes set */
+  WT_E_VALUE = 6,     /* a value entry: dtype, space, rank, size, offset out of range */
+  WT_E_OPCODE = 7,    /* an op code this runtime does not know */
+  WT_E_OPERANDS = 8,  /* wrong operand count/kind, use before definition, overlap, aliasing */
+  WT_E_SHAPE = 9,     /* shapes inconsistent with the op */
+  WT_E_LIMIT = 10,    /* a count or size above the runtime's bounds */
+  WT_E_IO = 11,       /* the model's inputs/outputs table */
+  WT_E_NOMEM = 12,    /* allocation failed at load */
+  WT_E_THREADS = 13,  /* thread count unavailable in this module variant */
+  WT_E_ARG = 14,      /* a bad argument to an exported call (NULL model, index out of range) */
+};
+
+typedef struct wt_value {
+  uint8_t dtype;
+  uint8_t space;
+  uint8_t rank;
+  uint32_t offset;
+  uint32_t nbytes;
+  uint32_t dims[WT_MAX_RANK];
+  const char* name;
+  uint32_t name_len;
+} wt_value;
+
+typedef struct wt_op {
+  uint16_t code;
+  uint8_t n_in;
+  uint8_t n_out;
+  uint32_t in[WT_MAX_OPERANDS];
+  uint32_t out[WT_MAX_OPERANDS];
+  const uint8_t* attrs;
+  const char* label;
+  uint32_t label_len;
+} wt_op;
+
+typedef struct wt_io {
+  uint32_t value;
+  const char* name;
+  uint32_t name_len;
+} wt_io;
+
+/* Pointers into the plan bytes stay valid only while those bytes do (i.e. during load). */
+typedef struct wt_plan {
+  uint16_t version_minor;
+  uint32_t n_values, n_ops, n_inputs, n_outputs;
+  uint32_t arena_bytes;
+  wt_value* values;
+  wt_op* ops;
+  wt_io* io; /* n_inputs inputs, then n_outputs outputs */
+  const uint8_t* weights;
+  uint32_t weights_bytes;
+} wt_plan;
+
+/* Parses and validates; on failure returns a wt_status and sets the error message
+ * (wt_error_message), leaving *plan empty. wt_plan_release frees the tables either way. */
+int wt_plan_parse(const uint8_t* bytes, size_t len, wt_plan* plan);
+void wt_plan_release(wt_plan* plan);
+
+/* Attribute readers (little-endian; attrs were bounds-checked by the parser). */
+uint32_t wt_plan_u32(const uint8_t* p);
+float wt_plan_f32(const uint8_t* p);
+
+/* The error of the last failed call, as code + one-line message. */
+int wt_fail(int code, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+int wt_error_code(void);
+const char* wt_error_message(void);
+void wt_error_clear(void);
