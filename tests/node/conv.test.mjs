@@ -8,7 +8,7 @@
 // them; the input must stay unchanged. Both module variants (st, mt).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadKernels, unloadKernels } from './load_kernels.mjs';
+import { loadKernels, rng, unloadKernels } from './load_kernels.mjs';
 
 const VARIANTS = [0, 1, 2];
 const SENTINEL = -12345.5;
@@ -18,15 +18,6 @@ const CLAMPS = [
   { name: 'relu', min: 0, max: Infinity },
   { name: 'relu6', min: 0, max: 6 },
 ];
-
-function rng(seed) {  // mulberry32, deterministic
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const convOut = (i, k, s, d, p0, p1) => Math.floor((i + p0 + p1 - d * (k - 1) - 1) / s) + 1;
 const deconvOut = (i, k, s, d, p0, p1, op) => (i - 1) * s - p0 - p1 + d * (k - 1) + op + 1;

@@ -13,7 +13,7 @@
 // of them; the scratch starts out as NaN garbage, which must not matter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadKernels, unloadKernels } from './load_kernels.mjs';
+import { loadKernels, rng, unloadKernels } from './load_kernels.mjs';
 
 const SCALAR = 0, WASMSIMD = 1, WASMSIMD_16C = 2, WASMSIMD_UP = 3;
 const VARIANTS = [SCALAR, WASMSIMD, WASMSIMD_16C, WASMSIMD_UP];
@@ -73,15 +73,6 @@ function cases() {
   add({ h: 1, w: 3, c: 3, kh: 3, kw: 3, sh: 1, sw: 1, pad: [0, 0, 0, 0] });
   add({ h: 3, w: 1, c: 8, kh: 3, kw: 3, sh: 1, sw: 1, pad: [0, 0, 0, 0], dh: 2 });
   return out;
-}
-
-function rng(seed) {  // mulberry32, deterministic
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function alloc(M, floats) {

@@ -18,7 +18,7 @@
 // gelu(-inf) are NaN as in torch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadKernels, unloadKernels } from './load_kernels.mjs';
+import { loadKernels, rng, unloadKernels } from './load_kernels.mjs';
 
 const SCALAR = 0, WASMSIMD = 1;
 const SIZES = [1, 3, 4, 7, 8, 17, 33, 1000];
@@ -32,14 +32,6 @@ const TWIN_TOL = 2e-6;    // wasmsimd vs scalar twin, abs + rel, for the approxi
 const ACCURACY = { vunary: 1e-6, softmax: 4e-6, layernorm: 4e-6 };
 const F32_MAX = 3.4028234663852886e38;
 
-function rng(seed) {  // mulberry32, deterministic
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function gauss(rand) {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }

@@ -6,7 +6,7 @@
 // after, and in the ldc gaps); NaN in A's lda gaps catches reads outside A.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadKernels, unloadKernels } from './load_kernels.mjs';
+import { loadKernels, rng, unloadKernels } from './load_kernels.mjs';
 
 const SCALAR = 0, WASMSIMD = 1, WASMSIMD_ALT = 2;
 const VARIANTS = [SCALAR, WASMSIMD, WASMSIMD_ALT];
@@ -34,15 +34,6 @@ function cases() {
   out.push({ m: 6, n: 37, k: 4099, lda: 4099, ldc: 37 });
   out.push({ m: 3, n: 5, k: 0, lda: 1, ldc: 5 });  // K = 0: clamp(bias); A must not be read
   return out;
-}
-
-function rng(seed) {  // mulberry32, deterministic
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function alloc(M, floats) {

@@ -22,3 +22,13 @@ export async function loadKernels(variant = 'st') {
 export function unloadKernels(M) {
   if (M.PThread) M.PThread.terminateAllThreads();
 }
+
+// Deterministic random numbers for kernel tests (mulberry32): a failure reproduces exactly.
+export function rng(seed) {  // mulberry32, deterministic
+  return () => {
+    seed = (seed + 0x6D2B79F5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -8,21 +8,12 @@
 // Both module variants (st, mt).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadKernels, unloadKernels } from './load_kernels.mjs';
+import { loadKernels, rng, unloadKernels } from './load_kernels.mjs';
 
 const SCALAR = 0, WASMSIMD = 1;
 const VARIANTS = [SCALAR, WASMSIMD];
 const SENTINEL = -12345.5;
 const PAD = 8;  // sentinel floats before and after the output, and after the scratch
-
-function rng(seed) {  // mulberry32, deterministic
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- float64 oracles (NCHW), written as torch's CPU kernels loop ---------------------------------
 
