@@ -175,6 +175,75 @@ def hostile_cases(base: bytes) -> dict[str, tuple[bytes, int, str, bool]]:
     return cases
 
 
+def embedding_graph() -> Graph:
+    """ids int64 [2, 3] -> embedding of a [5, 4] table -> layer_norm -> softmax: the base of the
+    transformer op codes' hostile cases."""
+    g = Graph()
+    ids = g.add_input("ids", TensorMeta("int64", (2, 3)))
+    g.input_names = ["ids"]
+    table = _const(g, "table", (5, 4), 6)
+    (e,) = g.add_node("index", {"self": table, "indices": [ids]}, "embedding")
+    (n,) = g.add_node("layer_norm", {"input": e, "normalized_shape": [4], "weight": None, "bias": None,
+                                     "eps": 1e-5, "cudnn_enable": False}, "norm")
+    (y,) = g.add_node("softmax", {"self": n, "dim": -1, "dtype": None}, "softmax")
+    g.outputs = [y.name]
+    g.output_names = ["probs"]
+    return g
+
+
+def transformer_cases(base: bytes) -> dict[str, tuple[bytes, int, str, bool]]:
+    """Defects in the transformer op codes' operands: only the runtime's op checks catch them."""
+    v = _value_pos
+    table, ids, index = _value_id(base, "table"), _value_id(base, "ids"), _value_id(base, "index")
+    embedding, norm = _op_pos(base, 0), _op_pos(base, 1)
+    return {
+        "embedding_table_3d.wtm": (_patch(_patch(base, "<B", v(base, table) + 2, 3), "<III", v(base, table) + 20,
+                                          5, 2, 2), 9, "the table must be 2-d", False),
+        "embedding_float_ids.wtm": (_patch(base, "<I", embedding + OP_HEADER_BYTES + 4, table), 8,
+                                    "the ids must be int64", False),
+        "embedding_output_shape.wtm": (_patch(base, "<III", v(base, index) + 20, 3, 2, 4), 9, "has shape", False),
+        "int64_into_float_op.wtm": (_patch(base, "<I", norm + OP_HEADER_BYTES, ids), 8, "this op reads float32",
+                                    False),
+    }
+
+
+def vision_graph() -> Graph:
+    """x [1, 2, 5, 5] -> conv2d 3x3 (bias, padding 1) -> max_pool2d 2: the base of the vision op
+    codes' hostile cases (ops: layout to NHWC, conv2d, max_pool2d, layout back)."""
+    g = Graph()
+    x = g.add_input("x", TensorMeta("float32", (1, 2, 5, 5)))
+    g.input_names = ["x"]
+    w, b = _const(g, "conv.weight", (3, 2, 3, 3), 7), _const(g, "conv.bias", (3,), 8)
+    (h,) = g.add_node("conv2d", {"input": x, "weight": w, "bias": b, "stride": [1, 1], "padding": [1, 1],
+                                 "dilation": [1, 1], "groups": 1}, "conv")
+    (y,) = g.add_node("max_pool2d", {"self": h, "kernel_size": [2, 2], "stride": [], "padding": [0, 0],
+                                     "dilation": [1, 1], "ceil_mode": False}, "pool")
+    g.outputs = [y.name]
+    g.output_names = ["y"]
+    return g
+
+
+def vision_cases(base: bytes) -> dict[str, tuple[bytes, int, str, bool]]:
+    """Defects in the vision op codes' attributes and shapes: only the runtime's op checks catch them."""
+    v = _value_pos
+    conv, pool, layout = _op_pos(base, 1), _op_pos(base, 2), _op_pos(base, 0)
+    conv_attrs = conv + OP_HEADER_BYTES + 4 * (base[conv + 2] + base[conv + 3])
+    pool_attrs = pool + OP_HEADER_BYTES + 4 * (base[pool + 2] + base[pool + 3])
+    layout_attrs = layout + OP_HEADER_BYTES + 8
+    return {
+        "conv_output_nbytes.wtm": (_patch(base, "<I", v(base, _value_id(base, "conv2d")) + 32, 4), 6, "bytes declared",
+                                  True),
+        "conv_groups.wtm": (_patch(base, "<I", conv_attrs + 4, 2), 9, "do not match", False),
+        "conv_flags.wtm": (_patch(base, "<I", conv_attrs, 3), 8, "call for", False),
+        "conv_stride_zero.wtm": (_patch(base, "<I", conv_attrs + 8, 0), 8, "stride 0", False),
+        "conv_weight_shape.wtm": (_patch(base, "<II", v(base, _value_id(base, "conv.weight")) + 20, 2, 3), 9,
+                                  "do not match", False),
+        "pool_padding.wtm": (_patch(base, "<I", pool_attrs + 16, 2), 8, "above half the kernel", False),
+        "pool_output_shape.wtm": (_patch(base, "<I", pool_attrs, 1), 9, "has shape", False),
+        "layout_direction.wtm": (_patch(base, "<I", layout_attrs, 7), 8, "unknown layout direction", False),
+    }
+
+
 def write_corpus(out: str = OUT) -> None:
     os.makedirs(out, exist_ok=True)
     base = write_plan(build_plan(valid_graph()))
@@ -186,7 +255,9 @@ def write_corpus(out: str = OUT) -> None:
                    "output_shape": [BATCH, CLASSES]}, f)
         f.write("\n")
     expected = {}
-    for name, (data, status, message, reader) in hostile_cases(base).items():
+    cases = {**hostile_cases(base), **transformer_cases(write_plan(build_plan(embedding_graph()))),
+             **vision_cases(write_plan(build_plan(vision_graph())))}
+    for name, (data, status, message, reader) in cases.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
         expected[name] = {"status": status, "message": message, "reader": reader}

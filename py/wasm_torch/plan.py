@@ -21,7 +21,7 @@ from .errors import FormatError, UnsupportedError
 
 MAGIC = b"\x89WTM\r\n\x1a\n"  # PNG-style: a non-ASCII byte, then CR LF, ^Z, LF catch text-mode mangling
 VERSION_MAJOR = 1
-VERSION_MINOR = 0
+VERSION_MINOR = 1  # the newest minor this writer knows; plans get the lowest they need
 ENVELOPE_BYTES = 64
 HEADER_BYTES = 64
 VALUE_BYTES = 56
@@ -36,7 +36,8 @@ MAX_VALUES = 1 << 20
 MAX_OPS = 1 << 20
 MAX_IO = 1024
 
-DTYPE_CODES = {"float32": 1}
+DTYPE_CODES = {"float32": 1, "int64": 2}  # int64 since 1.1 (embedding ids)
+ITEMSIZE = {"float32": 4, "int64": 8}
 DTYPE_NAMES = {v: k for k, v in DTYPE_CODES.items()}
 SPACE_ARENA = 0
 SPACE_WEIGHTS = 1
@@ -57,13 +58,50 @@ class OpCode(enum.IntEnum):
     ADD = 3      # y = a + b, same shapes
     RESHAPE = 4  # y aliases x's bytes: no work at run time
     COPY = 5     # y = x: a constant returned as an output is copied into the arena
+    # 6..19: vision ops, NHWC activations (since 1.1; passes/lower_vision.py, passes/layout.py)
+    CONV2D = 6               # inputs x, w[, bias][, gamma, beta, mean, var]: BN folded at load
+    BATCH_NORM = 7           # inputs x, gamma, beta, mean, var: per channel (last dim)
+    MAX_POOL2D = 8
+    AVG_POOL2D = 9
+    ADAPTIVE_AVG_POOL2D = 10
+    LAYOUT = 11              # NCHW <-> NHWC; params (direction,)
+    ADD_CLAMP = 12           # y = clamp(a + b, min, max), same shapes
+    # 20..39: sequence/transformer ops (since 1.1; passes/lower_transformer.py)
+    EMBEDDING = 20   # y = table[ids]: inputs table [V, D], ids int64
+    BINARY = 21      # y = a OP b broadcast, or a OP scalar: params (op, flags, scalar)
+    UNARY = 22       # y = op(x): params (op, p0, p1)
+    LAYER_NORM = 23  # last dim: inputs x[, gamma][, beta]; params (flags, eps)
+    SOFTMAX = 24     # last dim; params (flags: 1 = log_softmax)
+    MATMUL = 25      # batched a @ b with b an activation; params (flags: 1 = b stored [.., N, K])
+    TRANSPOSE = 26   # y = x.permute(perm); params perm padded to 8
+    SLICE = 27       # params (dim, start, step); y's dim gives the length
+    EXPAND = 28      # y = x broadcast to y's shape
 
 
 # Operand counts (min inputs, max inputs, outputs) and attribute layout per op code.
 OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 2, 1),
-               OpCode.RESHAPE: (1, 1, 1), OpCode.COPY: (1, 1, 1)}
+               OpCode.RESHAPE: (1, 1, 1), OpCode.COPY: (1, 1, 1),
+               OpCode.CONV2D: (2, 7, 1), OpCode.BATCH_NORM: (5, 5, 1), OpCode.MAX_POOL2D: (1, 1, 1),
+               OpCode.AVG_POOL2D: (1, 1, 1), OpCode.ADAPTIVE_AVG_POOL2D: (1, 1, 1), OpCode.LAYOUT: (1, 1, 1),
+               OpCode.ADD_CLAMP: (2, 2, 1),
+               OpCode.EMBEDDING: (2, 2, 1), OpCode.BINARY: (1, 2, 1), OpCode.UNARY: (1, 1, 1),
+               OpCode.LAYER_NORM: (1, 3, 1), OpCode.SOFTMAX: (1, 1, 1), OpCode.MATMUL: (2, 2, 1),
+               OpCode.TRANSPOSE: (1, 1, 1), OpCode.SLICE: (1, 1, 1), OpCode.EXPAND: (1, 1, 1)}
 _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff"), OpCode.ADD: struct.Struct("<"),
-          OpCode.RESHAPE: struct.Struct("<"), OpCode.COPY: struct.Struct("<")}
+          OpCode.RESHAPE: struct.Struct("<"), OpCode.COPY: struct.Struct("<"),
+          OpCode.CONV2D: struct.Struct("<10Ifff"), OpCode.BATCH_NORM: struct.Struct("<fff"),
+          OpCode.MAX_POOL2D: struct.Struct("<9I"), OpCode.AVG_POOL2D: struct.Struct("<8Ii"),
+          OpCode.ADAPTIVE_AVG_POOL2D: struct.Struct("<"), OpCode.LAYOUT: struct.Struct("<I"),
+          OpCode.ADD_CLAMP: struct.Struct("<ff"),
+          OpCode.EMBEDDING: struct.Struct("<"), OpCode.BINARY: struct.Struct("<IIf"),
+          OpCode.UNARY: struct.Struct("<Iff"), OpCode.LAYER_NORM: struct.Struct("<If"),
+          OpCode.SOFTMAX: struct.Struct("<I"), OpCode.MATMUL: struct.Struct("<I"),
+          OpCode.TRANSPOSE: struct.Struct("<8I"), OpCode.SLICE: struct.Struct("<III"),
+          OpCode.EXPAND: struct.Struct("<")}
+# Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
+PARAM_CODES = frozenset(code for code in OpCode if code > OpCode.COPY)
+# Op codes whose last two attributes are a clamp epilogue (PlanOp.min, max) after their params.
+CLAMPED_CODES = frozenset({OpCode.CONV2D, OpCode.BATCH_NORM, OpCode.ADD_CLAMP})
 
 
 def align(n: int) -> int:
@@ -79,7 +117,7 @@ class PlanValue:
 
     @property
     def nbytes(self) -> int:
-        return math.prod(self.shape) * 4
+        return math.prod(self.shape) * ITEMSIZE[self.dtype]
 
 
 @dataclass
@@ -92,6 +130,7 @@ class PlanOp:
     flags: int = 0                # GEMM_FLAG_*
     min: float = -math.inf        # clamp bounds (GEMM epilogue, CLAMP)
     max: float = math.inf
+    params: tuple[Any, ...] = ()  # attributes of PARAM_CODES ops, in their packed order
 
     @property
     def label(self) -> str:
@@ -102,6 +141,10 @@ class PlanOp:
             return (self.flags, self.min, self.max)
         if self.code == OpCode.CLAMP:
             return (self.min, self.max)
+        if self.code in CLAMPED_CODES:
+            return (*self.params, self.min, self.max)
+        if self.code in PARAM_CODES:
+            return self.params
         return ()
 
 
@@ -135,8 +178,11 @@ class Plan:
             attrs = ""
             if op.code == OpCode.GEMM:
                 attrs = f"; weight {'KxN' if op.flags & GEMM_FLAG_KN else 'NxK'}"
-            if op.code in (OpCode.GEMM, OpCode.CLAMP) and (op.min, op.max) != (-math.inf, math.inf):
+            clamped = op.code in CLAMPED_CODES or op.code in (OpCode.GEMM, OpCode.CLAMP)
+            if clamped and (op.min, op.max) != (-math.inf, math.inf):
                 attrs += f"; clamp [{op.min:g}, {op.max:g}]"
+            if op.params:
+                attrs += f"; {', '.join(f'{p:g}' if isinstance(p, float) else str(p) for p in op.params)}"
             lines.append(f"{', '.join(map(val, op.outputs))} = {op.code.name.lower()}"
                          f"({', '.join(map(val, op.inputs))}{attrs})  # {op.label}")
         lines += [f"output {user}: {val(name)}" for name, user in self.outputs]
@@ -163,21 +209,25 @@ def build_plan(graph: Any) -> Plan:
     order = list(dict.fromkeys([n for n, _ in low.inputs] + [n for op in ops for n in op.inputs + op.outputs]
                                + [n for n, _ in low.outputs]))
     arena = plan_arena(ops, [name for name, _ in low.inputs], [name for name, _ in low.outputs],
-                       {name: math.prod(low.shapes[name]) * 4 for name in order}, set(low.constants))
+                       {name: PlanValue(tuple(low.shapes[name]), dtype=low.dtypes.get(name, "float32")).nbytes
+                        for name in order}, set(low.constants))
     offsets, weights, weights_bytes = _layout_weights([arena.root[n] for n in order], low.constants)
     values = {}
     for name in order:
         root = arena.root[name]
+        dtype = low.dtypes.get(name, "float32")
         if root in low.constants:
-            values[name] = PlanValue(tuple(low.shapes[name]), SPACE_WEIGHTS, offsets[root])
+            values[name] = PlanValue(tuple(low.shapes[name]), SPACE_WEIGHTS, offsets[root], dtype)
         else:
-            values[name] = PlanValue(tuple(low.shapes[name]), SPACE_ARENA, arena.offsets[root])
+            values[name] = PlanValue(tuple(low.shapes[name]), SPACE_ARENA, arena.offsets[root], dtype)
     big = [n for n, v in values.items() if v.nbytes > MAX_TENSOR_BYTES]
     if big or arena.arena_bytes > MAX_ARENA_BYTES:
         raise UnsupportedError(f"the model needs {arena.arena_bytes} bytes of activations"
                                f"{' and tensors ' + ', '.join(big[:3]) if big else ''}: above the wasm "
                                f"runtime's limit of {MAX_ARENA_BYTES} bytes")
-    return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes)
+    # 1.0 readers know float32 and op codes 1..5 only
+    minor = 0 if all(op.code <= OpCode.COPY for op in ops) and all(v.dtype == "float32" for v in values.values()) else 1
+    return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes, minor)
 
 
 def _layout_weights(roots: list[str], constants: dict[str, Any]) -> tuple[dict[str, int], dict[str, memoryview], int]:
@@ -360,6 +410,10 @@ def read_plan(data: bytes | bytearray | memoryview, filename: str = "plan") -> P
             op.flags, op.min, op.max = fields
         elif code == OpCode.CLAMP:
             op.min, op.max = fields
+        elif code in CLAMPED_CODES:
+            op.params, op.min, op.max = tuple(fields[:-2]), fields[-2], fields[-1]
+        elif code in PARAM_CODES:
+            op.params = fields
         ops.append(op)
         pos += record_bytes
     if pos != end:

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadKernels, unloadKernels } from './load_kernels.mjs';
+import { loadKernels, rng, unloadKernels } from './load_kernels.mjs';
 import { loadPlan, PlanError, prepareThreads } from '../../py/wasm_torch/runtime/wtm.mjs';
 
 const PLANS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'hostile', 'plans');
@@ -25,15 +25,6 @@ function assertClose(got, want, what) {
   const scale = Math.max(1, ...want.map(Math.abs));
   const diff = Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])));
   assert.ok(diff <= 1e-4 * scale, `${what}: max |diff| ${diff} > ${1e-4 * scale}`);
-}
-
-function rng(seed) {  // mulberry32, deterministic
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function resign(bytes) {

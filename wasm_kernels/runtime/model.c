@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "wt_model.h"
+#include "wt_transformer.h"
+#include "wt_vision.h"
 
 /* Production kernel set for packed GEMMs. */
 #define WT_MODEL_GEMM WT_GEMM_WASMSIMD
@@ -16,8 +18,10 @@ static void* alloc_aligned(size_t bytes) {
 
 static size_t numel(const wt_value* v) { return v->nbytes / sizeof(float); }
 
+/* Operands read only at load (packed, folded): GEMM, conv and batch norm parameters. */
 static int is_gemm_weight(const wt_op* op, uint32_t operand) {
-  return op->code == WT_OP_GEMM && operand >= 1;
+  return (op->code == WT_OP_GEMM || op->code == WT_OP_CONV2D || op->code == WT_OP_BATCH_NORM) &&
+         operand >= 1;
 }
 
 /* GEMM weights and biases are read only while packing; any other read of a constant needs the
@@ -101,6 +105,7 @@ static int build_io(wt_model* m, const wt_plan* plan) {
     io->data = value_ptr(m, plan, plan->io[i].value);
     io->nbytes = v->nbytes;
     io->rank = v->rank;
+    io->dtype = v->dtype;
     memcpy(io->dims, v->dims, sizeof io->dims);
     memcpy(name, plan->io[i].name, plan->io[i].name_len);
     name[plan->io[i].name_len] = '\0';
@@ -135,12 +140,22 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
   /* Reading a region before any op writes it gives zeros, never stale heap bytes. */
   memset(m->arena, 0, m->arena_bytes);
   float* next_packed = m->packed;
+  size_t scratch_bytes = 0;
   for (uint32_t i = 0; i < plan->n_ops; i++) {
     const wt_op* op = &plan->ops[i];
     wt_step* s = &m->steps[m->n_steps];
     if (op->code == WT_OP_RESHAPE) continue; /* zero-copy: the output already aliases the input */
     if (op->code == WT_OP_GEMM) {
       build_gemm(m, plan, op, s, &next_packed, threads);
+    } else if (wt_vision_op(op->code) || wt_transformer_op(op->code)) {
+      size_t need = 0;
+      m->n_steps++; /* owned by the model from here, so destroy frees it on failure */
+      status = wt_vision_op(op->code)
+                   ? wt_vision_build(plan, op, m->arena, m->weights, s, threads, &need)
+                   : wt_transformer_build(plan, op, m->arena, m->weights, s, threads, &need);
+      if (status != WT_OK) return status;
+      if (need > scratch_bytes) scratch_bytes = need;
+      continue;
     } else {
       s->a = value_ptr(m, plan, op->in[0]);
       s->b = op->n_in > 1 ? value_ptr(m, plan, op->in[1]) : NULL;
@@ -157,6 +172,13 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
       }
     }
     m->n_steps++;
+  }
+  if (scratch_bytes) {
+    m->scratch_bytes = scratch_bytes;
+    m->scratch = alloc_aligned(scratch_bytes);
+    if (m->scratch == NULL)
+      return wt_fail(WT_E_NOMEM, "out of memory: scratch %zu bytes", scratch_bytes);
+    for (uint32_t i = 0; i < m->n_steps; i++) m->steps[i].scratch = m->scratch;
   }
   return build_io(m, plan);
 }
@@ -181,12 +203,20 @@ void wt_model_destroy(wt_model* m) {
   free(m->arena);
   free(m->weights);
   free(m->packed);
+  for (uint32_t i = 0; m->steps != NULL && i < m->n_steps; i++) free(m->steps[i].owned);
   free(m->steps);
+  free(m->scratch);
   free(m->io);
   free(m->names);
   free(m);
 }
 
-void wt_model_forward(const wt_model* m) {
-  for (uint32_t i = 0; i < m->n_steps; i++) m->steps[i].run(&m->steps[i], m->pool);
+int wt_model_forward(const wt_model* m) {
+  /* a step that finds a bad input (an embedding id out of range) fails through wt_fail */
+  wt_error_clear();
+  for (uint32_t i = 0; i < m->n_steps; i++) {
+    m->steps[i].run(&m->steps[i], m->pool);
+    if (wt_error_code() != WT_OK) return wt_error_code();
+  }
+  return WT_OK;
 }

@@ -10,6 +10,8 @@
 
 #include "wt_plan.h"
 #include "wt_sha256.h"
+#include "wt_transformer.h"
+#include "wt_vision.h"
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
@@ -68,6 +70,8 @@ static int check_gemm(const wt_plan*, const wt_op*, uint32_t);
 static int check_clamp(const wt_plan*, const wt_op*, uint32_t);
 static int check_same_shape(const wt_plan*, const wt_op*, uint32_t);
 static int check_reshape(const wt_plan*, const wt_op*, uint32_t);
+static int check_vision(const wt_plan*, const wt_op*, uint32_t);
+static int check_transformer(const wt_plan*, const wt_op*, uint32_t);
 
 static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_GEMM] = {"gemm", 2, 3, 1, 12, check_gemm},
@@ -75,10 +79,26 @@ static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_ADD] = {"add", 2, 2, 1, 0, check_same_shape},
     [WT_OP_RESHAPE] = {"reshape", 1, 1, 1, 0, check_reshape},
     [WT_OP_COPY] = {"copy", 1, 1, 1, 0, check_same_shape},
+    [WT_OP_CONV2D] = {"conv2d", 2, 7, 1, WT_CONV2D_ATTR_BYTES, check_vision},
+    [WT_OP_BATCH_NORM] = {"batch_norm", 5, 5, 1, WT_BATCH_NORM_ATTR_BYTES, check_vision},
+    [WT_OP_MAX_POOL2D] = {"max_pool2d", 1, 1, 1, WT_POOL2D_ATTR_BYTES, check_vision},
+    [WT_OP_AVG_POOL2D] = {"avg_pool2d", 1, 1, 1, WT_POOL2D_ATTR_BYTES, check_vision},
+    [WT_OP_ADAPTIVE_AVG_POOL2D] = {"adaptive_avg_pool2d", 1, 1, 1, 0, check_vision},
+    [WT_OP_LAYOUT] = {"layout", 1, 1, 1, WT_LAYOUT_ATTR_BYTES, check_vision},
+    [WT_OP_ADD_CLAMP] = {"add_clamp", 2, 2, 1, WT_ADD_CLAMP_ATTR_BYTES, check_vision},
+    [WT_OP_EMBEDDING] = {"embedding", 2, 2, 1, 0, check_transformer},
+    [WT_OP_BINARY] = {"binary", 1, 2, 1, WT_BINARY_ATTR_BYTES, check_transformer},
+    [WT_OP_UNARY] = {"unary", 1, 1, 1, WT_UNARY_ATTR_BYTES, check_transformer},
+    [WT_OP_LAYER_NORM] = {"layer_norm", 1, 3, 1, WT_LAYER_NORM_ATTR_BYTES, check_transformer},
+    [WT_OP_SOFTMAX] = {"softmax", 1, 1, 1, WT_SOFTMAX_ATTR_BYTES, check_transformer},
+    [WT_OP_MATMUL] = {"matmul", 2, 2, 1, WT_MATMUL_ATTR_BYTES, check_transformer},
+    [WT_OP_TRANSPOSE] = {"transpose", 1, 1, 1, WT_TRANSPOSE_ATTR_BYTES, check_transformer},
+    [WT_OP_SLICE] = {"slice", 1, 1, 1, WT_SLICE_ATTR_BYTES, check_transformer},
+    [WT_OP_EXPAND] = {"expand", 1, 1, 1, 0, check_transformer},
 };
 
 static const op_desc* op_desc_of(uint16_t code) {
-  return code > 0 && code < WT_OP_COUNT ? &OPS[code] : NULL;
+  return code > 0 && code < WT_OP_COUNT && OPS[code].name != NULL ? &OPS[code] : NULL;
 }
 
 /* "op 3 gemm (linear+relu at node linear ...)" prefix for an op's errors. */
@@ -191,6 +211,37 @@ static int check_reshape(const wt_plan* plan, const wt_op* op, uint32_t index) {
   return WT_OK;
 }
 
+static int check_vision(const wt_plan* plan, const wt_op* op, uint32_t index) {
+  char detail[200];
+  const int status = wt_vision_check(plan, op, detail, sizeof detail);
+  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
+}
+
+static int check_transformer(const wt_plan* plan, const wt_op* op, uint32_t index) {
+  char detail[200];
+  const int status = wt_transformer_check(plan, op, detail, sizeof detail);
+  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
+}
+
+/* Every operand is float32, except int64 ids where an op reads them and int64 reshapes. */
+static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
+  for (uint32_t j = 0; j < (uint32_t)op->n_in + op->n_out; j++) {
+    const uint32_t id = j < op->n_in ? op->in[j] : op->out[j - op->n_in];
+    const uint8_t dtype = plan->values[id].dtype;
+    if (dtype == WT_DTYPE_F32) continue;
+    if (op->code == WT_OP_RESHAPE && plan->values[op->in[0]].dtype == plan->values[op->out[0]].dtype)
+      continue;
+    if (wt_transformer_int64_operand(op, j)) continue;
+    return op_fail(op, index, WT_E_OPERANDS, "operand %u has dtype code %u, this op reads float32",
+                   j, dtype);
+  }
+  return WT_OK;
+}
+
+uint32_t wt_dtype_size(uint8_t dtype) {
+  return dtype == WT_DTYPE_F32 ? 4 : dtype == WT_DTYPE_I64 ? 8 : 0;
+}
+
 /* ---- framing ------------------------------------------------------------------------------ */
 
 typedef struct section {
@@ -218,10 +269,12 @@ static int parse_value(const uint8_t* p, uint32_t index, const wt_plan* plan,
                                   &v->name, "value", index);
   if (status != WT_OK) return status;
   const int nl = (int)(v->name_len < 64 ? v->name_len : 64);
-  if (v->dtype != WT_DTYPE_F32)
+  const uint32_t itemsize = wt_dtype_size(v->dtype);
+  if (itemsize == 0)
     return wt_fail(WT_E_VALUE,
-                   "value %u (%.*s): dtype code %u unknown (this runtime reads float32 = 1)", index,
-                   nl, v->name, v->dtype);
+                   "value %u (%.*s): dtype code %u unknown (this runtime reads float32 = 1, "
+                   "int64 = 2)",
+                   index, nl, v->name, v->dtype);
   if (v->space > WT_SPACE_WEIGHTS)
     return wt_fail(WT_E_VALUE, "value %u (%.*s): memory space %u unknown", index, nl, v->name,
                    v->space);
@@ -247,14 +300,14 @@ static int parse_value(const uint8_t* p, uint32_t index, const wt_plan* plan,
   } else {
     for (uint32_t d = 0; d < v->rank; d++) {
       elements *= v->dims[d]; /* < 2^31 * 2^28: cannot wrap before the check below */
-      if (elements > WT_MAX_TENSOR_BYTES / sizeof(float))
+      if (elements > WT_MAX_TENSOR_BYTES / itemsize)
         return wt_fail(WT_E_LIMIT, "value %u (%.*s): more than %u bytes", index, nl, v->name,
                        WT_MAX_TENSOR_BYTES);
     }
   }
-  if ((uint64_t)v->nbytes != elements * sizeof(float))
-    return wt_fail(WT_E_VALUE, "value %u (%.*s): %u bytes declared for %llu float32 elements",
-                   index, nl, v->name, v->nbytes, (unsigned long long)elements);
+  if ((uint64_t)v->nbytes != elements * itemsize)
+    return wt_fail(WT_E_VALUE, "value %u (%.*s): %u bytes declared for %llu elements of %u bytes",
+                   index, nl, v->name, v->nbytes, (unsigned long long)elements, itemsize);
   if (v->offset % WT_PLAN_ALIGN != 0)
     return wt_fail(WT_E_VALUE, "value %u (%.*s): offset %u is not %u-byte aligned", index, nl,
                    v->name, v->offset, WT_PLAN_ALIGN);
@@ -376,7 +429,8 @@ static int check_graph(wt_plan* plan) {
           goto done;
         }
     }
-    status = OPS[op->code].check(plan, op, i);
+    status = check_dtypes(plan, op, i);
+    if (status == WT_OK) status = OPS[op->code].check(plan, op, i);
     for (uint32_t j = 0; j < op->n_out; j++) defined[op->out[j]] = 1;
   }
   for (uint32_t i = 0; i < plan->n_outputs && status == WT_OK; i++) {

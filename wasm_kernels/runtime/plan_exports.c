@@ -34,8 +34,7 @@ EMSCRIPTEN_KEEPALIVE void wt_model_free(wt_model* model) { wt_model_destroy(mode
 
 EMSCRIPTEN_KEEPALIVE int wt_forward(const wt_model* model) {
   if (model == NULL) return wt_fail(WT_E_ARG, "wt_forward: no model");
-  wt_model_forward(model);
-  return WT_OK;
+  return wt_model_forward(model);
 }
 
 EMSCRIPTEN_KEEPALIVE int wt_last_error(void) { return wt_error_code(); }
@@ -66,6 +65,11 @@ EMSCRIPTEN_KEEPALIVE int wt_model_io_bytes(const wt_model* m, int kind, int i) {
 EMSCRIPTEN_KEEPALIVE int wt_model_io_rank(const wt_model* m, int kind, int i) {
   const wt_model_io* io = io_at(m, kind, i);
   return io != NULL ? (int)io->rank : -1;
+}
+
+EMSCRIPTEN_KEEPALIVE int wt_model_io_dtype(const wt_model* m, int kind, int i) {
+  const wt_model_io* io = io_at(m, kind, i);
+  return io != NULL ? (int)io->dtype : -1;
 }
 
 EMSCRIPTEN_KEEPALIVE int wt_model_io_dim(const wt_model* m, int kind, int i, int d) {

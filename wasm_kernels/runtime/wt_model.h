@@ -23,12 +23,16 @@ struct wt_step {
       n_tasks; /* work split: tasks are m_block x n_block tiles (n_tasks per row) */
   size_t tasks;
   float min, max;
+  const void* params; /* op-specific state built at load (ops_vision.c: geometry, packed weights) */
+  void* scratch;      /* the model's shared scratch area (im2col, indirection), sized at load */
+  void* owned;        /* freed with the model */
 };
 
 typedef struct wt_model_io {
   float* data;
   uint32_t nbytes;
   uint32_t rank;
+  uint32_t dtype; /* wt_dtype */
   uint32_t dims[WT_MAX_RANK];
   const char* name; /* NUL-terminated, in the model's name buffer */
 } wt_model_io;
@@ -46,13 +50,16 @@ typedef struct wt_model {
   uint32_t n_inputs, n_outputs;
   char* names;
   wt_threadpool* pool;
+  void* scratch; /* max over steps of their scratch needs (all threads), shared by every step */
+  size_t scratch_bytes;
 } wt_model;
 
 /* Validates the plan (wt_plan_parse), then builds the model. The plan bytes may be freed after.
  * Returns NULL on failure with wt_error_code/wt_error_message set. */
 wt_model* wt_model_create(const uint8_t* bytes, size_t len, size_t threads);
 void wt_model_destroy(wt_model* model);
-void wt_model_forward(const wt_model* model);
+/* Returns a wt_status: WT_E_INPUT when an input value is out of range (outputs then undefined). */
+int wt_model_forward(const wt_model* model);
 
 /* Step kernels (ops.c): how each op code runs and how its work is split into tasks. */
 void wt_step_gemm(wt_step* step, size_t threads);

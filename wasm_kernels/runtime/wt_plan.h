@@ -8,7 +8,7 @@
 
 #define WT_PLAN_MAGIC "\x89WTM\r\n\x1a\n"
 #define WT_PLAN_VERSION_MAJOR 1
-#define WT_PLAN_VERSION_MINOR 0
+#define WT_PLAN_VERSION_MINOR 1
 #define WT_PLAN_ENVELOPE_BYTES 64
 #define WT_PLAN_HEADER_BYTES 64
 #define WT_PLAN_VALUE_BYTES 56
@@ -28,7 +28,7 @@
 #define WT_MAX_PACKED_BYTES (1u << 30)
 #define WT_MAX_FILE_BYTES 0x7fffffffu
 
-enum wt_dtype { WT_DTYPE_F32 = 1 };
+enum wt_dtype { WT_DTYPE_F32 = 1, WT_DTYPE_I64 = 2 /* since 1.1: embedding ids */ };
 enum wt_space { WT_SPACE_ARENA = 0, WT_SPACE_WEIGHTS = 1 };
 
 enum wt_opcode {
@@ -37,7 +37,25 @@ enum wt_opcode {
   WT_OP_ADD = 3,     /* y = a + b, same shapes */
   WT_OP_RESHAPE = 4, /* y aliases x's bytes (zero-copy): no work at run time */
   WT_OP_COPY = 5,    /* y = x (a constant returned as an output) */
-  WT_OP_COUNT = 6,
+  /* 6..19: vision ops (ops_vision.c, wt_vision.h); activations NHWC */
+  WT_OP_CONV2D = 6,        /* in (x, w[, bias][, gamma, beta, mean, var]); BN folded at load */
+  WT_OP_BATCH_NORM = 7,    /* in (x, gamma, beta, mean, var): per-channel (last dim) scale/shift */
+  WT_OP_MAX_POOL2D = 8,    /* x [N, H, W, C] */
+  WT_OP_AVG_POOL2D = 9,    /* x [N, H, W, C] */
+  WT_OP_ADAPTIVE_AVG_POOL2D = 10, /* x [N, H, W, C] -> y [N, OH, OW, C] */
+  WT_OP_LAYOUT = 11,       /* 4-d transpose NCHW <-> NHWC */
+  WT_OP_ADD_CLAMP = 12,    /* y = clamp(a + b, min, max), same shapes */
+  /* 20..39: sequence/transformer ops (ops_transformer.c, wt_transformer.h) */
+  WT_OP_EMBEDDING = 20,  /* y[..., :] = table[ids[...], :]: in (table f32 [V, D], ids int64) */
+  WT_OP_BINARY = 21,     /* y = a OP b broadcast, or a OP scalar: attrs (op, flags, scalar) */
+  WT_OP_UNARY = 22,      /* y = op(x): attrs (wt_vunary_op, p0, p1) */
+  WT_OP_LAYER_NORM = 23, /* over the last dim: in (x[, gamma][, beta]), attrs (flags, eps) */
+  WT_OP_SOFTMAX = 24,    /* (log_)softmax over the last dim: attrs (flags) */
+  WT_OP_MATMUL = 25,     /* batched y = a @ b, b an activation: attrs (flags) */
+  WT_OP_TRANSPOSE = 26,  /* y = x.permute(perm): attrs (perm[8]) */
+  WT_OP_SLICE = 27,      /* y = x.narrow(dim, start, len) with a step: attrs (dim, start, step) */
+  WT_OP_EXPAND = 28,     /* y = x broadcast to y's shape */
+  WT_OP_COUNT = 40,
 };
 
 #define WT_GEMM_FLAG_KN 1u /* weight stored [K, N] (matmul's other) instead of [N, K] (Linear) */
@@ -59,6 +77,7 @@ enum wt_status {
   WT_E_NOMEM = 12,    /* allocation failed at load */
   WT_E_THREADS = 13,  /* thread count unavailable in this module variant */
   WT_E_ARG = 14,      /* a bad argument to an exported call (NULL model, index out of range) */
+  WT_E_INPUT = 15,    /* forward: an input value out of range (an embedding id) */
 };
 
 typedef struct wt_value {

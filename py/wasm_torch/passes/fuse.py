@@ -1,5 +1,5 @@
-"""Fusion on plan ops: a clamp (relu, relu6, hardtanh, clamp) right after a GEMM becomes the
-GEMM's epilogue, saving one pass over the output and its arena buffer."""
+"""Fusion on plan ops: a clamp (relu, relu6, hardtanh, clamp) right after a GEMM (or a conv2d,
+batch norm or NHWC add) becomes that op's epilogue, saving one pass over the output and its arena buffer."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import dataclasses
 import math
 
 from ..plan import OpCode, PlanOp
+
+# ops with a clamp epilogue: GEMM, and the vision ops (conv2d, batch norm, add)
+_EPILOGUE = frozenset({OpCode.GEMM, OpCode.CONV2D, OpCode.BATCH_NORM, OpCode.ADD_CLAMP})
 
 
 def fuse_clamps(ops: list[PlanOp], outputs: set[str]) -> list[PlanOp]:
@@ -28,7 +31,7 @@ def fuse_clamps(ops: list[PlanOp], outputs: set[str]) -> list[PlanOp]:
         if j is None or uses[x] != 1 or x in outputs:
             continue
         gemm = fused[j]
-        if gemm.code != OpCode.GEMM or gemm.min != -math.inf or gemm.max != math.inf:
+        if gemm.code not in _EPILOGUE or gemm.min != -math.inf or gemm.max != math.inf:
             continue
         fused[j] = dataclasses.replace(gemm, outputs=list(op.outputs), name=f"{gemm.name}+{op.name}",
                                        min=op.min, max=op.max)

@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import UnsupportedError
 from ..ir import Graph, Node, Ref
 from ..plan import GEMM_FLAG_KN, MAX_RANK, OpCode, PlanOp
+from .layout import NHWC_TO_NCHW
 
 
 class _Reject(Exception):
@@ -38,6 +39,7 @@ class Lowered:
     outputs: list[tuple[str, str]]
     shapes: dict[str, tuple[int, ...]]      # every value the ops, inputs and outputs name
     constants: dict[str, Any]               # constant value -> TensorData
+    dtypes: dict[str, str] = field(default_factory=dict)  # values that are not float32
 
 
 @dataclass
@@ -48,6 +50,8 @@ class _Ctx:
     transposed: dict[str, tuple[str, Node]] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
     extra: dict[str, tuple[int, ...]] = field(default_factory=dict)  # values the lowering adds (COPY targets)
+    folded: dict[str, Any] = field(default_factory=dict)  # constants the lowering adds (arange) -> TensorData
+    layout: Any = None  # passes/layout.py's Layout: which activations are stored NHWC (vision ops)
 
     def shape(self, ref: Ref) -> tuple[int, ...]:
         return tuple(self.g.values[ref.name].shape)
@@ -64,6 +68,8 @@ class _Ctx:
         dtype = self.g.values[ref.name].dtype
         if dtype != "float32":
             raise _Reject(f"{op} ({what} is {dtype})")
+        if self.layout is not None and ref.name not in self.g.constants:
+            return self.layout.operand(self, ref.name)  # in the layout the node runs in
         return ref.name
 
     def const(self, ref: Any, what: str, op: str, ranks: tuple[int, ...]) -> str:
@@ -164,18 +170,24 @@ _LOWER = {"linear": _linear, "matmul": _matmul, "addmm": _addmm, "relu": _clamp,
 
 def lower_for_wasm(g: Graph) -> Lowered:
     """Raises UnsupportedError listing every op (with its source) the wasm kernels cannot run."""
-    c = _Ctx(g)
+    from .layout import plan_layout
+    from .lower_transformer import INT64_INPUT_OK, LOWER, drop_unused
+    from .lower_vision import install
+
+    table = install({**_LOWER, **LOWER}, _LOWER)
+    c = _Ctx(g, layout=plan_layout(g))
     for i, name in enumerate(g.inputs):
         meta = g.values[name]
-        if meta.dtype != "float32":
+        if meta.dtype != "float32" and not (meta.dtype == "int64" and INT64_INPUT_OK(g, name)):
             user = g.input_names[i] if i < len(g.input_names) else name
             c.problems.append((f"input {user} ({meta.dtype})", ""))
     for node in g.nodes:
-        lower = _LOWER.get(node.op)
+        lower = table.get(node.op)
         if lower is None:
             c.problems.append((node.op, node.source))
             continue
         try:
+            c.layout.begin(node)
             lower(c, node)
         except _Reject as e:
             c.problems.append((str(e), node.source))
@@ -188,14 +200,19 @@ def lower_for_wasm(g: Graph) -> Lowered:
             c.problems.append((f"output {user} ({g.values[name].dtype})", ""))
         elif _in_weights(c, name):
             name = _copy_out(c, name)
+        elif name in c.layout.nhwc:  # returned in torch's layout
+            name = c.layout.convert(c, name, NHWC_TO_NCHW)
         outputs.append((name, user))
     inputs = [(n, g.input_names[i] if i < len(g.input_names) else n) for i, n in enumerate(g.inputs)]
+    c.ops = drop_unused(c.ops, {n for n, _ in outputs})  # e.g. a transpose folded into a matmul
     used = {n for op in c.ops for n in op.inputs + op.outputs} | {n for n, _ in inputs + outputs}
     shapes = {n: c.extra[n] if n in c.extra else tuple(g.values[n].shape) for n in used}
     c.problems += [(f"value {n} (rank {len(s)} above {MAX_RANK})", "") for n, s in shapes.items() if len(s) > MAX_RANK]
     if c.problems:
         raise UnsupportedError("the wasm backend cannot run this model", list(dict.fromkeys(c.problems)))
-    return Lowered(c.ops, inputs, outputs, shapes, {n: d for n, d in g.constants.items() if n in used})
+    constants = {n: d for n, d in {**g.constants, **c.folded}.items() if n in used}
+    dtypes = {n: g.values[n].dtype if n in g.values else "float32" for n in used}
+    return Lowered(c.ops, inputs, outputs, shapes, constants, {n: d for n, d in dtypes.items() if d != "float32"})
 
 
 def _in_weights(c: _Ctx, name: str) -> bool:
@@ -203,7 +220,7 @@ def _in_weights(c: _Ctx, name: str) -> bool:
     producers = {op.outputs[0]: op for op in c.ops}
     while name in producers and producers[name].code == OpCode.RESHAPE:
         name = producers[name].inputs[0]
-    return name in c.g.constants
+    return name in c.g.constants or name in c.folded
 
 
 def _copy_out(c: _Ctx, name: str) -> str:

@@ -49,7 +49,7 @@ export async function loadKernels(dir, variant) {
   return factory({ wasmBinary: readFileSync(path.join(dir, `${base}.wasm`)) });
 }
 
-// .npy v1/v2/v3, little-endian float32, C order (what wasm.py writes).
+// .npy v1/v2/v3, little-endian float32 or int64, C order (what wasm.py writes).
 function readNpy(file) {
   const buf = readFileSync(file);
   if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY')
@@ -60,12 +60,14 @@ function readNpy(file) {
   const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr !== '<f4' || /'fortran_order':\s*True/.test(header) || shapeText === undefined)
-    throw new PlanError(14, `${file}: expected a C-order little-endian float32 array, header ${header.trim()}`);
+  const Type = { '<f4': Float32Array, '<i8': BigInt64Array }[descr];
+  if (Type === undefined || /'fortran_order':\s*True/.test(header) || shapeText === undefined)
+    throw new PlanError(14, `${file}: expected a C-order little-endian float32 or int64 array, header ${header.trim()}`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (buf.length - start !== count * 4) throw new PlanError(14, `${file}: ${buf.length - start} data bytes for shape [${shape}]`);
-  const data = new Float32Array(count);
+  if (buf.length - start !== count * Type.BYTES_PER_ELEMENT)
+    throw new PlanError(14, `${file}: ${buf.length - start} data bytes for shape [${shape}]`);
+  const data = new Type(count);
   new Uint8Array(data.buffer).set(buf.subarray(start));
   return { shape, data };
 }

@@ -51,7 +51,8 @@ def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | No
         files = []
         for i, x in enumerate(inputs):
             files.append(os.path.join(tmp, f"input_{i}.npy"))
-            np.save(files[-1], np.ascontiguousarray(x, dtype="<f4"))
+            integer = np.issubdtype(np.asarray(x).dtype, np.integer)  # int64 ids (embeddings)
+            np.save(files[-1], np.ascontiguousarray(x, dtype="<i8" if integer else "<f4"))
         cmd = [node_executable(), RUNNER, "--plan", plan_path, "--kernels", KERNELS, "--variant", variant,
                "--threads", str(threads), "--repeat", str(repeat), "--out-dir", tmp, *files]
         r = subprocess.run(cmd, capture_output=True, text=True)

@@ -14,7 +14,11 @@ export const STATUS = Object.freeze({
   0: 'ok', 1: 'truncated', 2: 'bad magic', 3: 'unsupported version', 4: 'checksum mismatch', 5: 'bad layout',
   6: 'bad value', 7: 'unknown op code', 8: 'bad operands', 9: 'bad shape', 10: 'over a limit',
   11: 'bad inputs/outputs', 12: 'out of memory', 13: 'threads unavailable', 14: 'bad argument',
+  15: 'bad input value',
 });
+
+// Plan dtype codes -> typed array constructors (int64 ids since plan version 1.1).
+export const DTYPES = Object.freeze({ 1: Float32Array, 2: BigInt64Array });
 
 export class PlanError extends Error {
   constructor(code, message) {
@@ -44,6 +48,7 @@ function ioTable(M, handle, kind) {
       name: cString(M, M._wt_model_io_name(handle, kind, i)),
       shape: Array.from({ length: rank }, (_, d) => M._wt_model_io_dim(handle, kind, i, d)),
       ptr: M._wt_model_io_data(handle, kind, i),
+      dtype: M._wt_model_io_dtype(handle, kind, i),
       bytes: M._wt_model_io_bytes(handle, kind, i),
     });
   }
@@ -61,10 +66,11 @@ export class PlanModel {
   setInput(i, data) {
     const io = this.inputs[i];
     if (io === undefined) throw new PlanError(14, `input ${i}: the model has ${this.inputs.length} inputs`);
-    if (!(data instanceof Float32Array) || data.length * 4 !== io.bytes)
-      throw new PlanError(14, `input ${io.name}: expected a Float32Array of ${io.bytes / 4} elements `
-        + `(shape [${io.shape}]), got ${data?.length}`);
-    this.M.HEAPF32.set(data, io.ptr / 4);
+    const Type = DTYPES[io.dtype];
+    if (!(data instanceof Type) || data.length * Type.BYTES_PER_ELEMENT !== io.bytes)
+      throw new PlanError(14, `input ${io.name}: expected a ${Type.name} of ${io.bytes / Type.BYTES_PER_ELEMENT} `
+        + `elements (shape [${io.shape}]), got ${data?.constructor?.name} of ${data?.length}`);
+    new Type(this.M.HEAPU8.buffer, io.ptr, data.length).set(data);
   }
 
   forward() {

@@ -1,0 +1,117 @@
+"""Layout planning for the wasm backend's vision ops: which 4-d activations live NHWC.
+
+The graph is NCHW (torch's layout); the convolution and pooling kernels are NHWC (channels
+last, as XNNPACK). Converting around every op would cost a transpose per op, so activations
+stay NHWC from one vision op to the next: a value is stored NHWC when a vision op produces it,
+or when an elementwise op (relu, clamp, same-shape add) produces it from NHWC operands. Layout
+changes (plan op LAYOUT) are inserted by the lowering only where a value crosses the border: a
+graph input into a convolution, an NHWC value into an op that needs NCHW (a reshape/flatten of
+a 4-d tensor, unless its H and W are 1, where both layouts share their bytes), or a graph output.
+
+This pass also pairs each convolution with the eval-mode batch norm that alone reads its result,
+so the lowering emits one CONV2D whose weights the runtime folds the batch norm into at load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ir import Graph, Node, Ref
+
+# ops whose 4-d input and output the kernels hold NHWC
+VISION_OPS = frozenset({"conv2d", "batch_norm", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
+                        "adaptive_avg_pool2d"})
+# elementwise ops that run on either layout (their output follows their input)
+PASSTHROUGH_OPS = frozenset({"relu", "clamp"})
+NCHW_TO_NHWC = 0
+NHWC_TO_NCHW = 1
+
+
+def nhwc_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    n, c, h, w = shape
+    return (n, h, w, c)
+
+
+@dataclass
+class Layout:
+    nhwc: set[str] = field(default_factory=set)            # graph values stored NHWC
+    fold: dict[str, Node] = field(default_factory=dict)    # conv output -> the batch norm folded into it
+    folded: set[int] = field(default_factory=set)          # id() of folded batch norm nodes
+    converted: dict[tuple[str, int], str] = field(default_factory=dict)  # (value, direction) -> copy
+    node_nhwc: bool = False                                # the node being lowered runs on NHWC
+
+    def begin(self, node: Node) -> None:
+        """Called before each node is lowered: does it run on NHWC operands?"""
+        self.node_nhwc = bool(node.outputs) and node.outputs[0] in self.nhwc
+
+    def operand(self, c: Any, name: str) -> str:
+        """The value an op reads for graph value `name`, in the layout the current node runs in."""
+        if self.node_nhwc:
+            return self.to_nhwc(c, name)
+        if name in self.nhwc:
+            return self.convert(c, name, NHWC_TO_NCHW)
+        return name
+
+    def to_nhwc(self, c: Any, name: str) -> str:
+        if name in self.nhwc or name not in c.g.values or len(c.g.values[name].shape) != 4:
+            return name
+        return self.convert(c, name, NCHW_TO_NHWC)
+
+    def convert(self, c: Any, name: str, direction: int) -> str:
+        """A LAYOUT op writing `name` in the other layout (once per value and direction)."""
+        from ..plan import OpCode, PlanOp
+
+        key = (name, direction)
+        if key not in self.converted:
+            copy, i = f"{name}_{'nhwc' if direction == NCHW_TO_NHWC else 'nchw'}", 1
+            while copy in c.g.values or copy in c.extra:
+                copy, i = f"{copy}{i}", i + 1
+            shape = tuple(c.g.values[name].shape)
+            c.extra[copy] = nhwc_shape(shape) if direction == NCHW_TO_NHWC else shape
+            c.ops.append(PlanOp(OpCode.LAYOUT, [name], [copy], "layout", f"{name} to "
+                                f"{'NHWC' if direction == NCHW_TO_NHWC else 'NCHW'}", params=(direction,)))
+            self.converted[key] = copy
+        return self.converted[key]
+
+
+def _users(g: Graph) -> dict[str, list[Node]]:
+    users: dict[str, list[Node]] = {}
+    for node in g.nodes:
+        for ref in node.input_refs():
+            users.setdefault(ref.name, []).append(node)
+    return users
+
+
+def _const(g: Graph, ref: Any) -> bool:
+    return isinstance(ref, Ref) and ref.name in g.constants
+
+
+def plan_layout(g: Graph) -> Layout:
+    layout = Layout()
+    users = _users(g)
+    outputs = set(g.outputs)
+    producer = {n.outputs[0]: n for n in g.nodes if n.outputs}
+    for node in g.nodes:
+        a = node.args
+        x = a.get("input", a.get("self"))
+        if not isinstance(x, Ref):
+            continue
+        rank = len(g.values[x.name].shape)
+        if node.op in VISION_OPS and rank == 4:
+            layout.nhwc.add(node.outputs[0])
+        elif node.op in PASSTHROUGH_OPS and x.name in layout.nhwc:
+            layout.nhwc.add(node.outputs[0])
+        elif node.op == "add" and a.get("alpha") == 1 and isinstance(a.get("other"), Ref) and rank == 4 \
+                and g.values[a["other"].name].shape == g.values[x.name].shape \
+                and not _const(g, x) and not _const(g, a["other"]) \
+                and (x.name in layout.nhwc or a["other"].name in layout.nhwc):
+            layout.nhwc.add(node.outputs[0])
+        if node.op == "batch_norm" and rank == 4 and not a["training"] and len(users.get(x.name, [])) == 1 \
+                and x.name not in outputs and all(_const(g, a[k]) for k in ("weight", "bias", "running_mean",
+                                                                         "running_var")):
+            conv = producer.get(x.name)
+            if conv is not None and conv.op == "conv2d":
+                layout.fold[x.name] = node
+                layout.folded.add(id(node))
+    return layout

@@ -1,0 +1,198 @@
+"""Vision ops for the wasm backend: canonical nodes -> plan ops CONV2D, BATCH_NORM, MAX_POOL2D,
+AVG_POOL2D, ADAPTIVE_AVG_POOL2D, ADD_CLAMP (NHWC activations; passes/layout.py decides where).
+
+    conv2d (any kernel, stride, padding, dilation, groups; depthwise included)   CONV2D
+    batch_norm (eval) right after a conv2d whose result it alone reads            folded into CONV2D
+    batch_norm (eval, 2-d or 4-d input, constant parameters)                      BATCH_NORM
+    max_pool2d, max_pool2d_with_indices (indices unused)                          MAX_POOL2D
+    avg_pool2d                                                                    AVG_POOL2D
+    adaptive_avg_pool2d, mean over H and W of a 4-d tensor                       ADAPTIVE_AVG_POOL2D
+    relu, clamp, add (same shapes) on NHWC values                                 CLAMP, ADD_CLAMP
+    reshape of an NHWC value with H = W = 1                                       RESHAPE (same bytes)
+Batch norm is folded by the runtime at load: the plan keeps its parameters byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..ir import Node, Ref
+from ..plan import OpCode, PlanOp
+from .layout import nhwc_shape
+from .lower_wasm import _Reject as Reject
+
+CONV_FLAG_BIAS = 1
+CONV_FLAG_BN = 2
+
+
+def _pair(v: Any, what: str, op: str, default: list[int] | None = None) -> list[int]:
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = [v]
+    v = list(v) if v is not None else []
+    if not v and default is not None:
+        v = list(default)
+    if len(v) == 1:
+        v = v * 2
+    if len(v) != 2 or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in v):
+        raise Reject(f"{op} ({what} {v!r})")
+    return v
+
+
+def _bn_params(c: Any, node: Node) -> list[str]:
+    a = node.args
+    if a["training"]:
+        raise Reject("batch_norm (training mode)")
+    return [c.const(a[k], k, "batch_norm", (1,)) for k in ("weight", "bias", "running_mean", "running_var")]
+
+
+def _conv2d(c: Any, n: Node) -> None:
+    a = n.args
+    if len(c.shape(a["input"])) != 4:
+        raise Reject(f"conv2d ({len(c.shape(a['input']))}-d input)")
+    x = c.layout.to_nhwc(c, c.tensor(a["input"], "input", "conv2d"))
+    w = c.const(a["weight"], "weight", "conv2d", (4,))
+    stride, dilation = _pair(a["stride"], "stride", "conv2d"), _pair(a["dilation"], "dilation", "conv2d")
+    if isinstance(a["padding"], str):
+        raise Reject(f"conv2d (padding {a['padding']!r})")
+    padding = _pair(a["padding"], "padding", "conv2d")
+    inputs, flags, eps = [x, w], 0, 0.0
+    if a["bias"] is not None:
+        inputs.append(c.const(a["bias"], "bias", "conv2d", (1,)))
+        flags |= CONV_FLAG_BIAS
+    out = n.outputs[0]
+    bn = c.layout.fold.get(out)
+    if bn is not None:
+        inputs += _bn_params(c, bn)
+        flags |= CONV_FLAG_BN
+        eps = float(bn.args["eps"])
+        out = bn.outputs[0]
+    c.extra[out] = nhwc_shape(tuple(c.g.values[out].shape))
+    params = (flags, a["groups"], *stride, padding[0], padding[1], padding[0], padding[1], *dilation, eps)
+    name = "conv2d+batch_norm" if bn is not None else "conv2d"
+    c.ops.append(_op(OpCode.CONV2D, inputs, out, name, n.source, params))
+
+
+def _batch_norm(c: Any, n: Node) -> None:
+    if id(n) in c.layout.folded:
+        return
+    rank = len(c.shape(n.args["input"]))
+    if rank not in (2, 4):
+        raise Reject(f"batch_norm ({rank}-d input)")
+    x = c.tensor(n.args["input"], "input", "batch_norm")
+    if rank == 4:
+        x = c.layout.to_nhwc(c, x)
+        c.extra[n.outputs[0]] = nhwc_shape(c.shape(n.args["input"]))
+    c.ops.append(_op(OpCode.BATCH_NORM, [x] + _bn_params(c, n), n.outputs[0], "batch_norm", n.source,
+                     (float(n.args["eps"]),)))
+
+
+def _pool_input(c: Any, n: Node) -> str:
+    op = n.op
+    if len(c.shape(n.args["self"])) != 4:
+        raise Reject(f"{op} ({len(c.shape(n.args['self']))}-d input)")
+    out = n.outputs[0]
+    c.extra[out] = nhwc_shape(tuple(c.g.values[out].shape))
+    return c.layout.to_nhwc(c, c.tensor(n.args["self"], "self", op))
+
+
+def _max_pool2d(c: Any, n: Node) -> None:
+    a = n.args
+    if n.op == "max_pool2d_with_indices" and any(
+            isinstance(r, Ref) and r.name == n.outputs[1] for m in c.g.nodes for r in m.input_refs()) \
+            or (len(n.outputs) > 1 and n.outputs[1] in c.g.outputs):
+        raise Reject("max_pool2d_with_indices (the indices are used)")
+    x = _pool_input(c, n)
+    k = _pair(a["kernel_size"], "kernel_size", n.op)
+    params = (*k, *_pair(a["stride"], "stride", n.op, k), *_pair(a["padding"], "padding", n.op),
+              *_pair(a["dilation"], "dilation", n.op), int(bool(a["ceil_mode"])))
+    c.ops.append(_op(OpCode.MAX_POOL2D, [x], n.outputs[0], "max_pool2d", n.source, params))
+
+
+def _avg_pool2d(c: Any, n: Node) -> None:
+    a = n.args
+    x = _pool_input(c, n)
+    k = _pair(a["kernel_size"], "kernel_size", n.op)
+    divisor = a["divisor_override"] or 0
+    params = (*k, *_pair(a["stride"], "stride", n.op, k), *_pair(a["padding"], "padding", n.op),
+              int(bool(a["ceil_mode"])), int(bool(a["count_include_pad"])), divisor)
+    c.ops.append(_op(OpCode.AVG_POOL2D, [x], n.outputs[0], "avg_pool2d", n.source, params))
+
+
+def _adaptive_avg_pool2d(c: Any, n: Node) -> None:
+    x = _pool_input(c, n)
+    c.ops.append(_op(OpCode.ADAPTIVE_AVG_POOL2D, [x], n.outputs[0], n.op, n.source, ()))
+
+
+def _mean(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable]) -> None:
+    """mean over H and W of a 4-d tensor: the global average pool (core ATen's spelling)."""
+    a = n.args
+    shape = c.shape(a["self"])
+    dims = sorted(d % 4 for d in (a.get("dim") or [])) if len(shape) == 4 else None
+    if dims != [2, 3] or a.get("dtype") is not None:
+        if fallback is None:
+            raise Reject("mean")
+        return fallback(c, n)
+    c.layout.node_nhwc = True  # read the input as it is stored (NHWC)
+    x = c.layout.to_nhwc(c, c.tensor(a["self"], "self", "mean"))
+    out = n.outputs[0]
+    pooled = out
+    if not a.get("keepdim"):
+        pooled = f"{out}_pooled"
+        c.extra[pooled] = (shape[0], 1, 1, shape[1])
+    else:
+        c.extra[out] = (shape[0], 1, 1, shape[1])
+    c.ops.append(_op(OpCode.ADAPTIVE_AVG_POOL2D, [x], pooled, "mean", n.source, ()))
+    if pooled != out:
+        c.ops.append(_op(OpCode.RESHAPE, [pooled], out, "mean", n.source, None))
+
+
+def _op(code: OpCode, inputs: list[str], out: str, name: str, source: str, params: Any) -> PlanOp:
+    return PlanOp(code, inputs, [out], name, source, params=params or ())
+
+
+def _passthrough(original: str) -> Callable:
+    """relu/clamp/add on NHWC values run as CLAMP / ADD_CLAMP on the NHWC bytes (so they fuse
+    into the op before them); anything else goes to the lowering that owns the op."""
+
+    def lower(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable]) -> None:
+        if not c.layout.node_nhwc:
+            if fallback is None:
+                raise Reject(n.op)
+            return fallback(c, n)
+        c.extra[n.outputs[0]] = nhwc_shape(tuple(c.g.values[n.outputs[0]].shape))
+        if original == "add":
+            a, b = (c.tensor(n.args[k], k, "add") for k in ("self", "other"))
+            c.ops.append(_op(OpCode.ADD_CLAMP, [a, b], n.outputs[0], "add", n.source, ()))
+        else:
+            base[original](c, n)
+
+    return lower
+
+
+def _reshape(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable]) -> None:
+    x = n.args["self"]
+    if isinstance(x, Ref) and x.name in c.layout.nhwc and c.shape(x)[2:] == (1, 1):
+        c.ops.append(_op(OpCode.RESHAPE, [x.name], n.outputs[0], "reshape", n.source, None))
+        return
+    if fallback is None:
+        raise Reject("reshape")
+    fallback(c, n)
+
+
+# op -> lowering(c, node); those taking a fallback get the lowering the table had before
+LOWER: dict[str, Callable] = {"conv2d": _conv2d, "batch_norm": _batch_norm, "max_pool2d": _max_pool2d,
+                              "max_pool2d_with_indices": _max_pool2d, "avg_pool2d": _avg_pool2d,
+                              "adaptive_avg_pool2d": _adaptive_avg_pool2d}
+WRAP: dict[str, Callable] = {"mean": _mean, "reshape": _reshape, "relu": _passthrough("relu"),
+                             "clamp": _passthrough("clamp"), "add": _passthrough("add")}
+
+
+def install(table: dict[str, Callable], base: dict[str, Callable]) -> dict[str, Callable]:
+    """The lowering table with the vision ops added. relu, clamp, add, reshape and mean are
+    wrapped: the table's own lowering still handles their non-NHWC cases; `base` (lower_wasm's
+    table) gives the CLAMP lowering of NHWC relu/clamp."""
+    out = {**table, **LOWER}
+    for op, wrap in WRAP.items():
+        out[op] = (lambda w, f: lambda c, n: w(c, n, f, base))(wrap, table.get(op))
+    return out
