@@ -244,6 +244,46 @@ def vision_cases(base: bytes) -> dict[str, tuple[bytes, int, str, bool]]:
     }
 
 
+def lstm_graph() -> Graph:
+    """x [2, 3, 4] -> bidirectional LSTM (hidden 3, batch_first, constant h0/c0): the base of the
+    sequence op codes' hostile cases (ops: lstm forward, lstm reverse, cat of the two)."""
+    g = Graph()
+    x = g.add_input("x", TensorMeta("float32", (2, 3, 4)))
+    g.input_names = ["x"]
+    params = []
+    for d, suffix in enumerate(("", "_reverse")):
+        for i, (name, shape) in enumerate((("weight_ih", (12, 4)), ("weight_hh", (12, 3)), ("bias_ih", (12,)),
+                                           ("bias_hh", (12,)))):
+            params.append(_const(g, f"lstm.{name}_l0{suffix}", shape, 10 + 4 * d + i))
+    hx = [_const(g, "h0", (2, 2, 3), 18), _const(g, "c0", (2, 2, 3), 19)]
+    y, _, _ = g.add_node("lstm", {"input": x, "hx": hx, "params": params, "has_biases": True, "num_layers": 1,
+                                  "dropout": 0.0, "train": False, "bidirectional": True, "batch_first": True},
+                         "lstm")
+    g.outputs = [y.name]
+    g.output_names = ["y"]
+    return g
+
+
+def sequence_cases(base: bytes) -> dict[str, tuple[bytes, int, str, bool]]:
+    """Defects in the sequence op codes' operands and attributes: only the runtime's op checks catch them."""
+    v = _value_pos
+    lstm, cat = _op_pos(base, 0), _op_pos(base, 2)
+    lstm_attrs = lstm + OP_HEADER_BYTES + 4 * (7 + 3)
+    cat_attrs = cat + OP_HEADER_BYTES + 4 * (base[cat + 2] + base[cat + 3])
+    w_ih, b_ih = v(base, _value_id(base, "lstm.weight_ih_l0")), v(base, _value_id(base, "lstm.bias_ih_l0"))
+    return {
+        "lstm_w_ih_shape.wtm": (_patch(base, "<II", w_ih + 20, 4, 12), 9, "w_ih must be [12, 4]", False),
+        "lstm_bias_rank.wtm": (_patch(_patch(base, "<B", b_ih + 2, 2), "<II", b_ih + 20, 3, 4), 9,
+                               "b_ih and b_hh must be [12]", False),
+        "lstm_flags.wtm": (_patch(base, "<I", lstm_attrs, 4), 9, "unknown flags", False),
+        "lstm_state_index.wtm": (_patch(base, "<I", lstm_attrs + 4, 2), 9, "with state 2 < S", False),
+        "lstm_weight_in_arena.wtm": (_patch(base, "<I", lstm + OP_HEADER_BYTES + 4, _value_id(base, "x")), 8,
+                                     "parameter operand 1 is not a constant", False),
+        "cat_dim.wtm": (_patch(base, "<I", cat_attrs, 3), 9, "dim 3 of a rank-3 output", False),
+        "cat_sizes.wtm": (_patch(base, "<I", cat_attrs, 1), 9, "does not match the output", False),
+    }
+
+
 def write_corpus(out: str = OUT) -> None:
     os.makedirs(out, exist_ok=True)
     base = write_plan(build_plan(valid_graph()))
@@ -256,7 +296,8 @@ def write_corpus(out: str = OUT) -> None:
         f.write("\n")
     expected = {}
     cases = {**hostile_cases(base), **transformer_cases(write_plan(build_plan(embedding_graph()))),
-             **vision_cases(write_plan(build_plan(vision_graph())))}
+             **vision_cases(write_plan(build_plan(vision_graph()))),
+             **sequence_cases(write_plan(build_plan(lstm_graph())))}
     for name, (data, status, message, reader) in cases.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)

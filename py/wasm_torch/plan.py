@@ -21,7 +21,7 @@ from .errors import FormatError, UnsupportedError
 
 MAGIC = b"\x89WTM\r\n\x1a\n"  # PNG-style: a non-ASCII byte, then CR LF, ^Z, LF catch text-mode mangling
 VERSION_MAJOR = 1
-VERSION_MINOR = 1  # the newest minor this writer knows; plans get the lowest they need
+VERSION_MINOR = 2  # the newest minor this writer knows; plans get the lowest they need
 ENVELOPE_BYTES = 64
 HEADER_BYTES = 64
 VALUE_BYTES = 56
@@ -76,6 +76,11 @@ class OpCode(enum.IntEnum):
     TRANSPOSE = 26   # y = x.permute(perm); params perm padded to 8
     SLICE = 27       # params (dim, start, step); y's dim gives the length
     EXPAND = 28      # y = x broadcast to y's shape
+    # 40..49: recurrent/sequence ops (since 1.2; passes/lower_sequence.py)
+    LSTM = 40        # one layer direction: inputs x, w_ih, w_hh, b_ih, b_hh, h0, c0 -> y, h_n, c_n;
+                     # params (flags: 1 = batch_first, 2 = reverse; state index)
+    CAT = 41         # y = cat(inputs, dim); params (dim,)
+    FLIP = 42        # y = x.flip(dim); params (dim,)
 
 
 # Operand counts (min inputs, max inputs, outputs) and attribute layout per op code.
@@ -86,7 +91,8 @@ OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 
                OpCode.ADD_CLAMP: (2, 2, 1),
                OpCode.EMBEDDING: (2, 2, 1), OpCode.BINARY: (1, 2, 1), OpCode.UNARY: (1, 1, 1),
                OpCode.LAYER_NORM: (1, 3, 1), OpCode.SOFTMAX: (1, 1, 1), OpCode.MATMUL: (2, 2, 1),
-               OpCode.TRANSPOSE: (1, 1, 1), OpCode.SLICE: (1, 1, 1), OpCode.EXPAND: (1, 1, 1)}
+               OpCode.TRANSPOSE: (1, 1, 1), OpCode.SLICE: (1, 1, 1), OpCode.EXPAND: (1, 1, 1),
+               OpCode.LSTM: (7, 7, 3), OpCode.CAT: (1, 8, 1), OpCode.FLIP: (1, 1, 1)}
 _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff"), OpCode.ADD: struct.Struct("<"),
           OpCode.RESHAPE: struct.Struct("<"), OpCode.COPY: struct.Struct("<"),
           OpCode.CONV2D: struct.Struct("<10Ifff"), OpCode.BATCH_NORM: struct.Struct("<fff"),
@@ -97,7 +103,8 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
           OpCode.UNARY: struct.Struct("<Iff"), OpCode.LAYER_NORM: struct.Struct("<If"),
           OpCode.SOFTMAX: struct.Struct("<I"), OpCode.MATMUL: struct.Struct("<I"),
           OpCode.TRANSPOSE: struct.Struct("<8I"), OpCode.SLICE: struct.Struct("<III"),
-          OpCode.EXPAND: struct.Struct("<")}
+          OpCode.EXPAND: struct.Struct("<"), OpCode.LSTM: struct.Struct("<II"), OpCode.CAT: struct.Struct("<I"),
+          OpCode.FLIP: struct.Struct("<I")}
 # Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
 PARAM_CODES = frozenset(code for code in OpCode if code > OpCode.COPY)
 # Op codes whose last two attributes are a clamp epilogue (PlanOp.min, max) after their params.
@@ -227,6 +234,7 @@ def build_plan(graph: Any) -> Plan:
                                f"runtime's limit of {MAX_ARENA_BYTES} bytes")
     # 1.0 readers know float32 and op codes 1..5 only
     minor = 0 if all(op.code <= OpCode.COPY for op in ops) and all(v.dtype == "float32" for v in values.values()) else 1
+    minor = 2 if any(op.code >= OpCode.LSTM for op in ops) else minor
     return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes, minor)
 
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "wt_model.h"
+#include "wt_sequence.h"
 #include "wt_transformer.h"
 #include "wt_vision.h"
 
@@ -18,9 +19,11 @@ static void* alloc_aligned(size_t bytes) {
 
 static size_t numel(const wt_value* v) { return v->nbytes / sizeof(float); }
 
-/* Operands read only at load (packed, folded): GEMM, conv and batch norm parameters. */
+/* Operands read only at load (packed, folded, copied): GEMM, conv, batch norm and LSTM
+ * parameters (an LSTM's constant initial state is copied too). */
 static int is_gemm_weight(const wt_op* op, uint32_t operand) {
-  return (op->code == WT_OP_GEMM || op->code == WT_OP_CONV2D || op->code == WT_OP_BATCH_NORM) &&
+  return (op->code == WT_OP_GEMM || op->code == WT_OP_CONV2D || op->code == WT_OP_BATCH_NORM ||
+          op->code == WT_OP_LSTM) &&
          operand >= 1;
 }
 
@@ -147,12 +150,14 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
     if (op->code == WT_OP_RESHAPE) continue; /* zero-copy: the output already aliases the input */
     if (op->code == WT_OP_GEMM) {
       build_gemm(m, plan, op, s, &next_packed, threads);
-    } else if (wt_vision_op(op->code) || wt_transformer_op(op->code)) {
+    } else if (wt_vision_op(op->code) || wt_transformer_op(op->code) || wt_sequence_op(op->code)) {
       size_t need = 0;
       m->n_steps++; /* owned by the model from here, so destroy frees it on failure */
       status = wt_vision_op(op->code)
                    ? wt_vision_build(plan, op, m->arena, m->weights, s, threads, &need)
-                   : wt_transformer_build(plan, op, m->arena, m->weights, s, threads, &need);
+               : wt_transformer_op(op->code)
+                   ? wt_transformer_build(plan, op, m->arena, m->weights, s, threads, &need)
+                   : wt_sequence_build(plan, op, m->arena, m->weights, s, threads, &need);
       if (status != WT_OK) return status;
       if (need > scratch_bytes) scratch_bytes = need;
       continue;

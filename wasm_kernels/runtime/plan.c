@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "wt_plan.h"
+#include "wt_sequence.h"
 #include "wt_sha256.h"
 #include "wt_transformer.h"
 #include "wt_vision.h"
@@ -72,6 +73,7 @@ static int check_same_shape(const wt_plan*, const wt_op*, uint32_t);
 static int check_reshape(const wt_plan*, const wt_op*, uint32_t);
 static int check_vision(const wt_plan*, const wt_op*, uint32_t);
 static int check_transformer(const wt_plan*, const wt_op*, uint32_t);
+static int check_sequence(const wt_plan*, const wt_op*, uint32_t);
 
 static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_GEMM] = {"gemm", 2, 3, 1, 12, check_gemm},
@@ -95,6 +97,9 @@ static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_TRANSPOSE] = {"transpose", 1, 1, 1, WT_TRANSPOSE_ATTR_BYTES, check_transformer},
     [WT_OP_SLICE] = {"slice", 1, 1, 1, WT_SLICE_ATTR_BYTES, check_transformer},
     [WT_OP_EXPAND] = {"expand", 1, 1, 1, 0, check_transformer},
+    [WT_OP_LSTM] = {"lstm", 7, 7, 3, WT_LSTM_ATTR_BYTES, check_sequence},
+    [WT_OP_CAT] = {"cat", 1, 8, 1, WT_CAT_ATTR_BYTES, check_sequence},
+    [WT_OP_FLIP] = {"flip", 1, 1, 1, WT_FLIP_ATTR_BYTES, check_sequence},
 };
 
 static const op_desc* op_desc_of(uint16_t code) {
@@ -220,6 +225,12 @@ static int check_vision(const wt_plan* plan, const wt_op* op, uint32_t index) {
 static int check_transformer(const wt_plan* plan, const wt_op* op, uint32_t index) {
   char detail[200];
   const int status = wt_transformer_check(plan, op, detail, sizeof detail);
+  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
+}
+
+static int check_sequence(const wt_plan* plan, const wt_op* op, uint32_t index) {
+  char detail[200];
+  const int status = wt_sequence_check(plan, op, detail, sizeof detail);
   return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
 }
 

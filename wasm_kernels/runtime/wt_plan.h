@@ -8,7 +8,7 @@
 
 #define WT_PLAN_MAGIC "\x89WTM\r\n\x1a\n"
 #define WT_PLAN_VERSION_MAJOR 1
-#define WT_PLAN_VERSION_MINOR 1
+#define WT_PLAN_VERSION_MINOR 2
 #define WT_PLAN_ENVELOPE_BYTES 64
 #define WT_PLAN_HEADER_BYTES 64
 #define WT_PLAN_VALUE_BYTES 56
@@ -55,7 +55,11 @@ enum wt_opcode {
   WT_OP_TRANSPOSE = 26,  /* y = x.permute(perm): attrs (perm[8]) */
   WT_OP_SLICE = 27,      /* y = x.narrow(dim, start, len) with a step: attrs (dim, start, step) */
   WT_OP_EXPAND = 28,     /* y = x broadcast to y's shape */
-  WT_OP_COUNT = 40,
+  /* 40..49: recurrent/sequence ops (ops_sequence.c, wt_sequence.h) */
+  WT_OP_LSTM = 40, /* one layer direction: in (x, w_ih, w_hh, b_ih, b_hh, h0, c0), out (y, h_n, c_n) */
+  WT_OP_CAT = 41,  /* y = cat(inputs, dim): attrs (dim) */
+  WT_OP_FLIP = 42, /* y = x.flip(dim): attrs (dim) */
+  WT_OP_COUNT = 50,
 };
 
 #define WT_GEMM_FLAG_KN 1u /* weight stored [K, N] (matmul's other) instead of [N, K] (Linear) */

@@ -171,10 +171,11 @@ _LOWER = {"linear": _linear, "matmul": _matmul, "addmm": _addmm, "relu": _clamp,
 def lower_for_wasm(g: Graph) -> Lowered:
     """Raises UnsupportedError listing every op (with its source) the wasm kernels cannot run."""
     from .layout import plan_layout
+    from .lower_sequence import LOWER as SEQUENCE
     from .lower_transformer import INT64_INPUT_OK, LOWER, drop_unused
     from .lower_vision import install
 
-    table = install({**_LOWER, **LOWER}, _LOWER)
+    table = install({**_LOWER, **LOWER, **SEQUENCE}, _LOWER)
     c = _Ctx(g, layout=plan_layout(g))
     for i, name in enumerate(g.inputs):
         meta = g.values[name]

@@ -1,0 +1,103 @@
+"""The recurrent/sequence path of the wasm backend (plan op codes 40..49): LSTMs (1-2 layers,
+batch_first or not, bidirectional, with and without biases, zero or given initial states, odd
+batch/hidden/sequence sizes) and cat, in one module exported as .pt2 (one `lstm` node per layer
+stack) and decomposed to core ATen (the time loop unrolled: addmm, sigmoid, tanh, cat...), run
+on the kernel module under Node (single-threaded, and 2 threads on the threaded variant) against
+torch; no allocation during forward; lstm2 in both .pt2 forms."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from parity import close
+from wasm_torch.errors import UnsupportedError
+from wasm_torch.model import load
+from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
+from wasm_torch.runtime.wasm import run_plan
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
+RUNS = (("st", 1), ("mt", 2))
+
+# (input size, hidden, layers, batch_first, bidirectional, bias, batch, steps, given states)
+CASES = [(3, 1, 1, True, False, True, 1, 5, False), (4, 7, 2, False, False, True, 3, 5, False),
+         (5, 17, 2, True, True, True, 3, 1, False), (2, 7, 1, False, True, True, 1, 5, False),
+         (3, 17, 2, True, False, True, 3, 5, True), (4, 7, 1, True, True, False, 3, 5, True)]
+
+
+class Lstms(torch.nn.Module):
+    """Every CASES entry on its own input, plus cat along three dims; returns every output,
+    h_n and c_n."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstms = torch.nn.ModuleList(
+            torch.nn.LSTM(i, h, num_layers=n, batch_first=bf, bidirectional=bi, bias=bias)
+            for i, h, n, bf, bi, bias, *_ in CASES)
+
+    def forward(self, *xs):
+        outs = []
+        it = iter(xs)
+        for lstm, case in zip(self.lstms, CASES):
+            x = next(it)
+            y, (h, c) = lstm(x, (next(it), next(it))) if case[-1] else lstm(x)
+            outs += [y, h, c]
+        z = next(it)
+        return (*outs, torch.cat([z, z * 2], 0), torch.cat([z, -z, z], 1), torch.cat([z, z], -1))
+
+
+def _inputs() -> tuple[torch.Tensor, ...]:
+    torch.manual_seed(0)
+    xs = []
+    for i, h, n, bf, bi, _, batch, steps, states in CASES:
+        xs.append(torch.randn(batch, steps, i) if bf else torch.randn(steps, batch, i))
+        if states:
+            xs += [torch.randn(n * (2 if bi else 1), batch, h) for _ in range(2)]
+    return (*xs, torch.randn(2, 3, 5))
+
+
+@pytest.mark.parametrize("form", ["export", "decomposed"])
+def test_lstms_and_cat_match_torch(form, tmp_path):
+    torch.manual_seed(1)
+    module, args = Lstms().eval(), _inputs()
+    ep = torch.export.export(module, args)
+    path = tmp_path / "m.pt2"
+    torch.export.save(ep if form == "export" else ep.run_decompositions(), str(path))
+    plan = write_plan(build_plan(load(str(path)).graph))
+    codes = {op.code for op in read_plan(plan).ops}
+    assert (OpCode.LSTM in codes) == (form == "export") and OpCode.CAT in codes
+    with torch.no_grad():
+        refs = [t.numpy() for t in module(*args)]
+    for variant, threads in RUNS:
+        stats: dict = {}
+        outs = run_plan(plan, [a.numpy() for a in args], threads, variant, repeat=3, stats=stats)
+        assert stats["alloc_calls_during_forward"] == 0, stats
+        for i, (o, r) in enumerate(zip(outs, refs)):
+            ok, diff = close(o, r)
+            assert ok, f"{form} {variant}/{threads} output {i} ({list(r.shape)}): differs by {diff}"
+
+
+def test_lstm_projection_is_reported(tmp_path):
+    path = tmp_path / "m.pt2"
+    lstm = torch.nn.LSTM(3, 5, proj_size=2).eval()
+    torch.export.save(torch.export.export(lstm, (torch.randn(4, 1, 3),)), str(path))
+    with pytest.raises(UnsupportedError) as e:
+        build_plan(load(str(path)).graph)
+    assert any(op.startswith("lstm (projection") for op, _ in e.value.problems), e.value.problems
+
+
+@pytest.mark.parametrize("form", ["export", "decomposed"])
+def test_lstm2_matches_torch(form):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from zoo_cache import reference_case
+
+    path, inputs, outputs, refusal = reference_case("lstm2", form)
+    assert not refusal
+    plan = write_plan(build_plan(load(str(path)).graph))
+    for variant, threads in RUNS:
+        (y,) = run_plan(plan, inputs, threads, variant)
+        ok, diff = close(y, outputs[0])
+        assert ok, f"lstm2 {form} {variant}/{threads}: differs by {diff}"
