@@ -1,5 +1,5 @@
 """The converter under Pyodide (Python 3.14, no numpy) under Node: the four reference models in
-every form torch writes convert to exactly the graphs CPython produces."""
+every form torch writes convert to exactly the graphs and .wtm plans CPython produces."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import wasm_torch
 import zoo_cache
 from browser_util import require_tool
 from wasm_torch.ir import dump
+from wasm_torch.plan import build_plan, write_plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ["resnet18", "mobilenet_v2", "bert_tiny", "lstm2"]
@@ -33,7 +34,7 @@ def wheel(tmp_path_factory) -> str:
 
 def test_reference_models_convert_identically_in_pyodide(wheel, tmp_path):
     require_tool("/usr/bin/node")
-    jobs, expected, timings = [], {}, {}
+    jobs, expected, plans, timings = [], {}, {}, {}
     for name in MODELS:
         for form in FORMS:
             path, inputs, _, refusal = zoo_cache.reference_case(name, form)
@@ -48,6 +49,7 @@ def test_reference_models_convert_identically_in_pyodide(wheel, tmp_path):
             g = wasm_torch.load(str(path), shapes, dtypes).graph
             timings[key] = time.perf_counter() - t0
             expected[key] = hashlib.sha256(dump(g).encode()).hexdigest()
+            plans[key] = hashlib.sha256(write_plan(build_plan(g))).hexdigest()
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
     r = subprocess.run(["node", "tests/node/pyodide_run.mjs", wheel, str(tmp_path), "tests/pyodide_convert.py"],
                        cwd=ROOT, capture_output=True, text=True, timeout=900)
@@ -56,5 +58,6 @@ def test_reference_models_convert_identically_in_pyodide(wheel, tmp_path):
     for key in expected:
         assert "error" not in got[key], f"{key} in Pyodide: {got[key]['error']}"
         assert got[key]["sha256"] == expected[key], f"{key}: Pyodide's graph differs from CPython's"
+        assert got[key]["plan_sha256"] == plans[key], f"{key}: Pyodide's .wtm plan differs from CPython's"
         print(f"{key}: convert {timings[key]:.2f} s CPython, {got[key]['seconds']:.2f} s Pyodide")
     assert len(expected) >= 12
