@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "wt_elementwise.h"
+#include "wt_check.h"
 #include "wt_sequence.h"
 
 #define GEMM_VARIANT WT_GEMM_WASMSIMD
@@ -22,17 +23,6 @@
 int wt_sequence_op(uint16_t code) { return code >= WT_OP_LSTM && code <= WT_OP_FLIP; }
 
 static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
-
-static int fail(char* detail, size_t size, int status, const char* fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char* detail, size_t size, int status, const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(detail, size, fmt, ap);
-  va_end(ap);
-  return status;
-}
 
 static int dims_are(const wt_value* v, uint32_t rank, const uint32_t* dims) {
   if (v->rank != rank) return 0;
@@ -46,55 +36,55 @@ static int dims_are(const wt_value* v, uint32_t rank, const uint32_t* dims) {
 static int check_lstm(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   const uint32_t flags = wt_plan_u32(op->attrs), k = wt_plan_u32(op->attrs + 4);
   if (flags & ~(WT_LSTM_FLAG_BATCH_FIRST | WT_LSTM_FLAG_REVERSE))
-    return fail(detail, size, WT_E_SHAPE, "unknown flags 0x%x", flags);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "unknown flags 0x%x", flags);
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* w_hh = &plan->values[op->in[2]];
   if (x->rank != 3 || w_hh->rank != 2 || w_hh->dims[0] % 4 != 0)
-    return fail(detail, size, WT_E_SHAPE, "x must be 3-d and w_hh [4H, H]");
+    return wt_check_fail(detail, size, WT_E_SHAPE, "x must be 3-d and w_hh [4H, H]");
   const int bf = (flags & WT_LSTM_FLAG_BATCH_FIRST) != 0;
   const uint32_t b = bf ? x->dims[0] : x->dims[1], t = bf ? x->dims[1] : x->dims[0];
   const uint32_t in = x->dims[2], h = w_hh->dims[1], g = w_hh->dims[0];
   if (b == 0 || t == 0 || in == 0 || h == 0 || g / 4 != h)
-    return fail(detail, size, WT_E_SHAPE, "empty or inconsistent sizes (batch %u, steps %u, "
+    return wt_check_fail(detail, size, WT_E_SHAPE, "empty or inconsistent sizes (batch %u, steps %u, "
                 "input %u, w_hh [%u, %u])", b, t, in, g, h);
   for (uint32_t j = 1; j <= 4; j++)
     if (plan->values[op->in[j]].space != WT_SPACE_WEIGHTS)
-      return fail(detail, size, WT_E_OPERANDS, "parameter operand %u is not a constant", j);
+      return wt_check_fail(detail, size, WT_E_OPERANDS, "parameter operand %u is not a constant", j);
   const uint32_t w_ih_dims[2] = {g, in}, bias_dims[1] = {g};
   if (!dims_are(&plan->values[op->in[1]], 2, w_ih_dims))
-    return fail(detail, size, WT_E_SHAPE, "w_ih must be [%u, %u]", g, in);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "w_ih must be [%u, %u]", g, in);
   if (!dims_are(&plan->values[op->in[3]], 1, bias_dims) ||
       !dims_are(&plan->values[op->in[4]], 1, bias_dims))
-    return fail(detail, size, WT_E_SHAPE, "b_ih and b_hh must be [%u]", g);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "b_ih and b_hh must be [%u]", g);
   const wt_value* h0 = &plan->values[op->in[5]];
   const uint32_t state_dims[3] = {h0->dims[0], b, h};
   if (h0->rank != 3 || !dims_are(h0, 3, state_dims) || k >= h0->dims[0] ||
       !dims_are(&plan->values[op->in[6]], 3, state_dims))
-    return fail(detail, size, WT_E_SHAPE, "h0 and c0 must be [S, %u, %u] with state %u < S", b,
+    return wt_check_fail(detail, size, WT_E_SHAPE, "h0 and c0 must be [S, %u, %u] with state %u < S", b,
                 h, k);
   const uint32_t y_dims[3] = {bf ? b : t, bf ? t : b, h}, last_dims[3] = {1, b, h};
   if (!dims_are(&plan->values[op->out[0]], 3, y_dims))
-    return fail(detail, size, WT_E_SHAPE, "y must be [%u, %u, %u]", y_dims[0], y_dims[1], h);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "y must be [%u, %u, %u]", y_dims[0], y_dims[1], h);
   if (!dims_are(&plan->values[op->out[1]], 3, last_dims) ||
       !dims_are(&plan->values[op->out[2]], 3, last_dims))
-    return fail(detail, size, WT_E_SHAPE, "h_n and c_n must be [1, %u, %u]", b, h);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "h_n and c_n must be [1, %u, %u]", b, h);
   return WT_OK;
 }
 
 static int check_cat(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   const uint32_t dim = wt_plan_u32(op->attrs);
   const wt_value* y = &plan->values[op->out[0]];
-  if (dim >= y->rank) return fail(detail, size, WT_E_SHAPE, "dim %u of a rank-%u output", dim, y->rank);
+  if (dim >= y->rank) return wt_check_fail(detail, size, WT_E_SHAPE, "dim %u of a rank-%u output", dim, y->rank);
   uint64_t total = 0;
   for (uint32_t i = 0; i < op->n_in; i++) {
     const wt_value* x = &plan->values[op->in[i]];
     int ok = x->rank == y->rank;
     for (uint32_t d = 0; ok && d < y->rank; d++) ok = d == dim || x->dims[d] == y->dims[d];
-    if (!ok) return fail(detail, size, WT_E_SHAPE, "input %u does not match the output but in dim %u", i, dim);
+    if (!ok) return wt_check_fail(detail, size, WT_E_SHAPE, "input %u does not match the output but in dim %u", i, dim);
     total += x->dims[dim];
   }
   if (total != y->dims[dim])
-    return fail(detail, size, WT_E_SHAPE, "inputs add up to %llu along dim %u, output has %u",
+    return wt_check_fail(detail, size, WT_E_SHAPE, "inputs add up to %llu along dim %u, output has %u",
                 (unsigned long long)total, dim, y->dims[dim]);
   return WT_OK;
 }
@@ -103,9 +93,9 @@ static int check_flip(const wt_plan* plan, const wt_op* op, char* detail, size_t
   const uint32_t dim = wt_plan_u32(op->attrs);
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
-  if (dim >= y->rank) return fail(detail, size, WT_E_SHAPE, "dim %u of a rank-%u output", dim, y->rank);
+  if (dim >= y->rank) return wt_check_fail(detail, size, WT_E_SHAPE, "dim %u of a rank-%u output", dim, y->rank);
   if (!dims_are(x, y->rank, y->dims))
-    return fail(detail, size, WT_E_SHAPE, "the output's shape differs from the input's");
+    return wt_check_fail(detail, size, WT_E_SHAPE, "the output's shape differs from the input's");
   return WT_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wt_elementwise.h"
+#include "wt_check.h"
 #include "wt_transformer.h"
 
 #define VARIANT WT_ELEMENTWISE_WASMSIMD
@@ -62,37 +63,12 @@ static size_t numel_of(const wt_value* v) {
 
 /* ---- checks ---------------------------------------------------------------------------------- */
 
-static int fail(char* detail, size_t size, int status, const char* fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char* detail, size_t size, int status, const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(detail, size, fmt, ap);
-  va_end(ap);
-  return status;
-}
-
-static void fmt_shape(const wt_value* v, char* buf, size_t size) {
-  size_t pos = (size_t)snprintf(buf, size, "[");
-  for (uint32_t d = 0; d < v->rank && pos < size; d++)
-    pos += (size_t)snprintf(buf + pos, size - pos, d ? ", %u" : "%u", v->dims[d]);
-  if (pos < size) snprintf(buf + pos, size - pos, "]");
-}
-
-static int same_shape(const wt_value* a, const wt_value* b) {
-  if (a->rank != b->rank) return 0;
-  for (uint32_t d = 0; d < a->rank; d++)
-    if (a->dims[d] != b->dims[d]) return 0;
-  return 1;
-}
-
 static int mismatch(char* detail, size_t size, const char* what, const wt_value* got,
                     const wt_value* want) {
   char g[96], w[96];
-  fmt_shape(got, g, sizeof g);
-  fmt_shape(want, w, sizeof w);
-  return fail(detail, size, WT_E_SHAPE, "%s has shape %s, expected %s", what, g, w);
+  wt_shape_text(got, g, sizeof g);
+  wt_shape_text(want, w, sizeof w);
+  return wt_check_fail(detail, size, WT_E_SHAPE, "%s has shape %s, expected %s", what, g, w);
 }
 
 static int check_embedding(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
@@ -100,17 +76,17 @@ static int check_embedding(const wt_plan* plan, const wt_op* op, char* detail, s
   const wt_value* ids = &plan->values[op->in[1]];
   const wt_value* y = &plan->values[op->out[0]];
   if (table->rank != 2)
-    return fail(detail, size, WT_E_SHAPE, "the table must be 2-d [rows, dim], it has rank %u",
+    return wt_check_fail(detail, size, WT_E_SHAPE, "the table must be 2-d [rows, dim], it has rank %u",
                 table->rank);
   if (ids->dtype != WT_DTYPE_I64)
-    return fail(detail, size, WT_E_OPERANDS, "the ids must be int64");
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "the ids must be int64");
   if (ids->rank + 1u > WT_MAX_RANK)
-    return fail(detail, size, WT_E_SHAPE, "ids of rank %u: the output would exceed rank %u",
+    return wt_check_fail(detail, size, WT_E_SHAPE, "ids of rank %u: the output would exceed rank %u",
                 ids->rank, WT_MAX_RANK);
   wt_value want = *ids;
   want.rank = ids->rank + 1;
   want.dims[ids->rank] = table->dims[1];
-  return same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
+  return wt_same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
 }
 
 static int broadcast(const wt_value* a, const wt_value* b, wt_value* out) {
@@ -132,21 +108,21 @@ static int check_binary(const wt_plan* plan, const wt_op* op, char* detail, size
   const wt_value* a = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
   if (kind >= WT_VBINARY_OP_COUNT)
-    return fail(detail, size, WT_E_OPERANDS, "binary op %u unknown", kind);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "binary op %u unknown", kind);
   if (flags & ~WT_BINARY_FLAG_REVERSED || (op->n_in == 2 && flags))
-    return fail(detail, size, WT_E_OPERANDS, "flags 0x%x invalid with %u inputs", flags, op->n_in);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "flags 0x%x invalid with %u inputs", flags, op->n_in);
   if (y->rank > WT_TRANSFORMER_MAX_RANK)
-    return fail(detail, size, WT_E_SHAPE, "rank %u above %u", y->rank, WT_TRANSFORMER_MAX_RANK);
-  if (op->n_in == 1) return same_shape(a, y) ? WT_OK : mismatch(detail, size, "input 0", a, y);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "rank %u above %u", y->rank, WT_TRANSFORMER_MAX_RANK);
+  if (op->n_in == 1) return wt_same_shape(a, y) ? WT_OK : mismatch(detail, size, "input 0", a, y);
   const wt_value* b = &plan->values[op->in[1]];
   wt_value want;
   if (!broadcast(a, b, &want)) {
     char as[96], bs[96];
-    fmt_shape(a, as, sizeof as);
-    fmt_shape(b, bs, sizeof bs);
-    return fail(detail, size, WT_E_SHAPE, "shapes %s and %s do not broadcast", as, bs);
+    wt_shape_text(a, as, sizeof as);
+    wt_shape_text(b, bs, sizeof bs);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "shapes %s and %s do not broadcast", as, bs);
   }
-  return same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
+  return wt_same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
 }
 
 static int check_unary(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
@@ -155,38 +131,38 @@ static int check_unary(const wt_plan* plan, const wt_op* op, char* detail, size_
   const wt_value* y = &plan->values[op->out[0]];
   /* ELU and SOFTPLUS need three parameters: not reachable through this op code. */
   if (kind >= WT_VUNARY_OP_COUNT || kind == WT_VUNARY_ELU || kind == WT_VUNARY_SOFTPLUS)
-    return fail(detail, size, WT_E_OPERANDS, "unary op %u unknown", kind);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unary op %u unknown", kind);
   if (isnan(wt_plan_f32(op->attrs + 4)) || isnan(wt_plan_f32(op->attrs + 8)))
-    return fail(detail, size, WT_E_OPERANDS, "a parameter is NaN");
-  return same_shape(x, y) ? WT_OK : mismatch(detail, size, "input 0", x, y);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "a parameter is NaN");
+  return wt_same_shape(x, y) ? WT_OK : mismatch(detail, size, "input 0", x, y);
 }
 
 static int check_rows(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
-  if (x->rank < 1) return fail(detail, size, WT_E_SHAPE, "the input must have a last dimension");
-  return same_shape(x, y) ? WT_OK : mismatch(detail, size, "input 0", x, y);
+  if (x->rank < 1) return wt_check_fail(detail, size, WT_E_SHAPE, "the input must have a last dimension");
+  return wt_same_shape(x, y) ? WT_OK : mismatch(detail, size, "input 0", x, y);
 }
 
 static int check_layer_norm(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   const uint32_t flags = wt_plan_u32(op->attrs);
   const float eps = wt_plan_f32(op->attrs + 4);
   if (flags & ~(WT_LAYER_NORM_FLAG_GAMMA | WT_LAYER_NORM_FLAG_BETA))
-    return fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
   const uint32_t want_in =
       1 + !!(flags & WT_LAYER_NORM_FLAG_GAMMA) + !!(flags & WT_LAYER_NORM_FLAG_BETA);
   if (op->n_in != want_in)
-    return fail(detail, size, WT_E_OPERANDS, "%u inputs, flags 0x%x need %u", op->n_in, flags,
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "%u inputs, flags 0x%x need %u", op->n_in, flags,
                 want_in);
   if (!(eps >= 0.0f) || isinf(eps))
-    return fail(detail, size, WT_E_OPERANDS, "eps must be finite and >= 0");
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "eps must be finite and >= 0");
   const int status = check_rows(plan, op, detail, size);
   if (status != WT_OK) return status;
   const wt_value* x = &plan->values[op->in[0]];
   for (uint32_t i = 1; i < op->n_in; i++) {
     const wt_value* p = &plan->values[op->in[i]];
     if (p->rank != 1 || p->dims[0] != x->dims[x->rank - 1])
-      return fail(detail, size, WT_E_SHAPE, "gamma/beta must have shape [%u]",
+      return wt_check_fail(detail, size, WT_E_SHAPE, "gamma/beta must have shape [%u]",
                   x->dims[x->rank - 1]);
   }
   return WT_OK;
@@ -195,7 +171,7 @@ static int check_layer_norm(const wt_plan* plan, const wt_op* op, char* detail, 
 static int check_softmax(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   const uint32_t flags = wt_plan_u32(op->attrs);
   if (flags & ~WT_SOFTMAX_FLAG_LOG)
-    return fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
   return check_rows(plan, op, detail, size);
 }
 
@@ -205,10 +181,10 @@ static int check_matmul(const wt_plan* plan, const wt_op* op, char* detail, size
   const wt_value* b = &plan->values[op->in[1]];
   const wt_value* y = &plan->values[op->out[0]];
   if (flags & ~WT_MATMUL_FLAG_B_NK)
-    return fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
   if (a->rank < 2 || b->rank < 2 || a->rank > WT_TRANSFORMER_MAX_RANK ||
       b->rank > WT_TRANSFORMER_MAX_RANK)
-    return fail(detail, size, WT_E_SHAPE, "operands of rank %u and %u: 2..%u supported", a->rank,
+    return wt_check_fail(detail, size, WT_E_SHAPE, "operands of rank %u and %u: 2..%u supported", a->rank,
                 b->rank, WT_TRANSFORMER_MAX_RANK);
   const int nk = (flags & WT_MATMUL_FLAG_B_NK) != 0;
   const uint32_t m = a->dims[a->rank - 2], k = a->dims[a->rank - 1];
@@ -216,41 +192,41 @@ static int check_matmul(const wt_plan* plan, const wt_op* op, char* detail, size
   const uint32_t n = nk ? b->dims[b->rank - 2] : b->dims[b->rank - 1];
   if (bk != k) {
     char as[96], bs[96];
-    fmt_shape(a, as, sizeof as);
-    fmt_shape(b, bs, sizeof bs);
-    return fail(detail, size, WT_E_SHAPE, "%s and %s%s do not multiply", as, bs,
+    wt_shape_text(a, as, sizeof as);
+    wt_shape_text(b, bs, sizeof bs);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "%s and %s%s do not multiply", as, bs,
                 nk ? " (transposed)" : "");
   }
   wt_value ab = *a, bb = *b, want;
   ab.rank -= 2;
   bb.rank -= 2;
   if (!broadcast(&ab, &bb, &want))
-    return fail(detail, size, WT_E_SHAPE, "batch dimensions do not broadcast");
+    return wt_check_fail(detail, size, WT_E_SHAPE, "batch dimensions do not broadcast");
   want.dims[want.rank] = m;
   want.dims[want.rank + 1] = n;
   want.rank += 2;
-  return same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
+  return wt_same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
 }
 
 static int check_transpose(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
   if (x->rank > WT_TRANSFORMER_MAX_RANK)
-    return fail(detail, size, WT_E_SHAPE, "rank %u above %u", x->rank, WT_TRANSFORMER_MAX_RANK);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "rank %u above %u", x->rank, WT_TRANSFORMER_MAX_RANK);
   uint32_t seen = 0;
   wt_value want = *x;
   for (uint32_t d = 0; d < WT_MAX_RANK; d++) {
     const uint32_t p = wt_plan_u32(op->attrs + 4 * d);
     if (d >= x->rank) {
-      if (p != 0) return fail(detail, size, WT_E_OPERANDS, "perm entry %u set past the rank", d);
+      if (p != 0) return wt_check_fail(detail, size, WT_E_OPERANDS, "perm entry %u set past the rank", d);
       continue;
     }
     if (p >= x->rank || (seen >> p & 1))
-      return fail(detail, size, WT_E_OPERANDS, "perm is not a permutation of 0..%u", x->rank - 1);
+      return wt_check_fail(detail, size, WT_E_OPERANDS, "perm is not a permutation of 0..%u", x->rank - 1);
     seen |= 1u << p;
     want.dims[d] = x->dims[p];
   }
-  return same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
+  return wt_same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
 }
 
 static int check_slice(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
@@ -259,16 +235,16 @@ static int check_slice(const wt_plan* plan, const wt_op* op, char* detail, size_
   const uint32_t dim = wt_plan_u32(op->attrs), start = wt_plan_u32(op->attrs + 4),
                  step = wt_plan_u32(op->attrs + 8);
   if (x->rank > WT_TRANSFORMER_MAX_RANK || dim >= x->rank || step == 0)
-    return fail(detail, size, WT_E_OPERANDS, "dim %u / step %u invalid for rank %u", dim, step,
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "dim %u / step %u invalid for rank %u", dim, step,
                 x->rank);
   if (y->rank != x->rank) return mismatch(detail, size, "the output", y, x);
   const uint64_t len = y->dims[dim];
   if (start > x->dims[dim] || (len > 0 && start + (len - 1) * step >= x->dims[dim]))
-    return fail(detail, size, WT_E_SHAPE, "%llu elements from %u step %u exceed dim %u (%u)",
+    return wt_check_fail(detail, size, WT_E_SHAPE, "%llu elements from %u step %u exceed dim %u (%u)",
                 (unsigned long long)len, start, step, dim, x->dims[dim]);
   wt_value want = *x;
   want.dims[dim] = (uint32_t)len;
-  return same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
+  return wt_same_shape(y, &want) ? WT_OK : mismatch(detail, size, "the output", y, &want);
 }
 
 static int check_expand(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
@@ -276,7 +252,7 @@ static int check_expand(const wt_plan* plan, const wt_op* op, char* detail, size
   const wt_value* y = &plan->values[op->out[0]];
   wt_value want;
   if (y->rank > WT_TRANSFORMER_MAX_RANK || x->rank > y->rank || !broadcast(x, y, &want) ||
-      !same_shape(&want, y))
+      !wt_same_shape(&want, y))
     return mismatch(detail, size, "the output", y, x);
   return WT_OK;
 }
@@ -292,7 +268,7 @@ int wt_transformer_check(const wt_plan* plan, const wt_op* op, char* detail, siz
     case WT_OP_TRANSPOSE: return check_transpose(plan, op, detail, size);
     case WT_OP_SLICE: return check_slice(plan, op, detail, size);
     case WT_OP_EXPAND: return check_expand(plan, op, detail, size);
-    default: return fail(detail, size, WT_E_OPCODE, "not a transformer op");
+    default: return wt_check_fail(detail, size, WT_E_OPCODE, "not a transformer op");
   }
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wt_conv.h"
+#include "wt_check.h"
 #include "wt_dwconv.h"
 #include "wt_pool.h"
 #include "wt_vision.h"
@@ -36,24 +37,6 @@ int wt_vision_op(uint16_t code) { return code >= WT_OP_CONV2D && code <= WT_OP_A
 
 /* ---- checks ---------------------------------------------------------------------------------- */
 
-static int fail(char* detail, size_t size, int code, const char* fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char* detail, size_t size, int code, const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(detail, size, fmt, ap);
-  va_end(ap);
-  return code;
-}
-
-static void shape_text(const wt_value* v, char* buf, size_t size) {
-  size_t pos = (size_t)snprintf(buf, size, "[");
-  for (uint32_t d = 0; d < v->rank && pos < size; d++)
-    pos += (size_t)snprintf(buf + pos, size - pos, d ? ", %u" : "%u", v->dims[d]);
-  if (pos < size) snprintf(buf + pos, size - pos, "]");
-}
-
 static uint64_t elements(const wt_value* v) { return v->nbytes / sizeof(float); }
 
 /* y must have shape [d0, d1, d2, d3]. */
@@ -62,8 +45,8 @@ static int want_shape4(const wt_value* y, uint64_t d0, uint64_t d1, uint64_t d2,
   if (y->rank == 4 && y->dims[0] == d0 && y->dims[1] == d1 && y->dims[2] == d2 && y->dims[3] == d3)
     return WT_OK;
   char ys[96];
-  shape_text(y, ys, sizeof ys);
-  return fail(detail, size, WT_E_SHAPE, "the output has shape %s, expected [%llu, %llu, %llu, %llu]",
+  wt_shape_text(y, ys, sizeof ys);
+  return wt_check_fail(detail, size, WT_E_SHAPE, "the output has shape %s, expected [%llu, %llu, %llu, %llu]",
               ys, (unsigned long long)d0, (unsigned long long)d1, (unsigned long long)d2,
               (unsigned long long)d3);
 }
@@ -71,12 +54,12 @@ static int want_shape4(const wt_value* y, uint64_t d0, uint64_t d1, uint64_t d2,
 static int want_rank4(const wt_value* x, const char* what, char* detail, size_t size) {
   if (x->rank == 4) return WT_OK;
   char xs[96];
-  shape_text(x, xs, sizeof xs);
-  return fail(detail, size, WT_E_SHAPE, "%s has shape %s, expected 4 dimensions (NHWC)", what, xs);
+  wt_shape_text(x, xs, sizeof xs);
+  return wt_check_fail(detail, size, WT_E_SHAPE, "%s has shape %s, expected 4 dimensions (NHWC)", what, xs);
 }
 
 static int check_clamp_bounds(float min, float max, char* detail, size_t size) {
-  if (isnan(min) || isnan(max)) return fail(detail, size, WT_E_OPERANDS, "clamp bound is NaN");
+  if (isnan(min) || isnan(max)) return wt_check_fail(detail, size, WT_E_OPERANDS, "clamp bound is NaN");
   return WT_OK;
 }
 
@@ -86,11 +69,11 @@ static int check_channel_params(const wt_plan* plan, const wt_op* op, uint32_t f
   for (uint32_t i = first; i < first + count; i++) {
     const wt_value* v = &plan->values[op->in[i]];
     if (v->space != WT_SPACE_WEIGHTS)
-      return fail(detail, size, WT_E_OPERANDS, "input %u must be a constant", i);
+      return wt_check_fail(detail, size, WT_E_OPERANDS, "input %u must be a constant", i);
     if (elements(v) != channels || v->rank != 1) {
       char vs[96];
-      shape_text(v, vs, sizeof vs);
-      return fail(detail, size, WT_E_SHAPE, "input %u has shape %s, expected [%llu]", i, vs,
+      wt_shape_text(v, vs, sizeof vs);
+      return wt_check_fail(detail, size, WT_E_SHAPE, "input %u has shape %s, expected [%llu]", i, vs,
                   (unsigned long long)channels);
     }
   }
@@ -99,7 +82,7 @@ static int check_channel_params(const wt_plan* plan, const wt_op* op, uint32_t f
 
 static int check_eps(float eps, char* detail, size_t size) {
   if (!(eps >= 0.0f) || isinf(eps))
-    return fail(detail, size, WT_E_OPERANDS, "eps %g is not a finite number >= 0", (double)eps);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "eps %g is not a finite number >= 0", (double)eps);
   return WT_OK;
 }
 
@@ -108,7 +91,7 @@ static int check_geometry(const uint32_t* a, size_t n, uint32_t lo, const char* 
                           size_t size) {
   for (size_t i = 0; i < n; i++)
     if (a[i] < lo || a[i] > WT_VISION_MAX_GEOMETRY)
-      return fail(detail, size, WT_E_OPERANDS, "%s %u out of range %u..%u", what, a[i], lo,
+      return wt_check_fail(detail, size, WT_E_OPERANDS, "%s %u out of range %u..%u", what, a[i], lo,
                   WT_VISION_MAX_GEOMETRY);
   return WT_OK;
 }
@@ -126,15 +109,15 @@ static int check_conv2d(const wt_plan* plan, const wt_op* op, char* detail, size
   read_u32s(op->attrs, a, 10);
   const uint32_t flags = a[0], groups = a[1];
   if (flags & ~(WT_CONV2D_FLAG_BIAS | WT_CONV2D_FLAG_BN))
-    return fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
   const uint32_t has_bias = (flags & WT_CONV2D_FLAG_BIAS) != 0, has_bn = (flags & WT_CONV2D_FLAG_BN) != 0;
   if (op->n_in != 2 + has_bias + 4 * has_bn)
-    return fail(detail, size, WT_E_OPERANDS, "%u inputs, the flags 0x%x call for %u", op->n_in,
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "%u inputs, the flags 0x%x call for %u", op->n_in,
                 flags, 2 + has_bias + 4 * has_bn);
   int status = want_rank4(x, "the input", detail, size);
   if (status != WT_OK) return status;
   if (w->space != WT_SPACE_WEIGHTS || w->rank != 4)
-    return fail(detail, size, WT_E_OPERANDS, "the weight must be a 4-d constant [OC, IC/groups, KH, KW]");
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "the weight must be a 4-d constant [OC, IC/groups, KH, KW]");
   status = check_geometry(a + 2, 2, 1, "stride", detail, size);
   if (status == WT_OK) status = check_geometry(a + 4, 4, 0, "padding", detail, size);
   if (status == WT_OK) status = check_geometry(a + 8, 2, 1, "dilation", detail, size);
@@ -143,14 +126,14 @@ static int check_conv2d(const wt_plan* plan, const wt_op* op, char* detail, size
   if (groups == 0 || ic % groups != 0 || oc % groups != 0 || ic / groups != icg || kh == 0 ||
       kw == 0) {
     char xs[96], ws[96];
-    shape_text(x, xs, sizeof xs);
-    shape_text(w, ws, sizeof ws);
-    return fail(detail, size, WT_E_SHAPE, "input %s, weight %s and groups %u do not match", xs, ws,
+    wt_shape_text(x, xs, sizeof xs);
+    wt_shape_text(w, ws, sizeof ws);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "input %s, weight %s and groups %u do not match", xs, ws,
                 groups);
   }
   if ((uint64_t)a[8] * (kh - 1) > WT_VISION_MAX_GEOMETRY ||
       (uint64_t)a[9] * (kw - 1) > WT_VISION_MAX_GEOMETRY)
-    return fail(detail, size, WT_E_LIMIT, "dilated kernel above %u", WT_VISION_MAX_GEOMETRY);
+    return wt_check_fail(detail, size, WT_E_LIMIT, "dilated kernel above %u", WT_VISION_MAX_GEOMETRY);
   status = check_channel_params(plan, op, 2, has_bias + 4 * has_bn, oc, detail, size);
   if (status != WT_OK) return status;
   if (has_bn && (status = check_eps(wt_plan_f32(op->attrs + 40), detail, size)) != WT_OK)
@@ -158,7 +141,7 @@ static int check_conv2d(const wt_plan* plan, const wt_op* op, char* detail, size
   const size_t oh = wt_conv_output_size(x->dims[1], (uint32_t)kh, a[2], a[8], a[4], a[6]);
   const size_t ow = wt_conv_output_size(x->dims[2], (uint32_t)kw, a[3], a[9], a[5], a[7]);
   if (x->dims[0] != 0 && (oh == 0 || ow == 0))
-    return fail(detail, size, WT_E_SHAPE, "the kernel does not fit the padded input");
+    return wt_check_fail(detail, size, WT_E_SHAPE, "the kernel does not fit the padded input");
   status = want_shape4(y, x->dims[0], oh, ow, oc, detail, size);
   if (status != WT_OK) return status;
   return check_clamp_bounds(wt_plan_f32(op->attrs + 44), wt_plan_f32(op->attrs + 48), detail, size);
@@ -167,12 +150,12 @@ static int check_conv2d(const wt_plan* plan, const wt_op* op, char* detail, size
 static int check_batch_norm(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
-  if (x->rank < 1) return fail(detail, size, WT_E_SHAPE, "the input has no channel dimension");
+  if (x->rank < 1) return wt_check_fail(detail, size, WT_E_SHAPE, "the input has no channel dimension");
   if (x->rank != y->rank || memcmp(x->dims, y->dims, sizeof x->dims) != 0) {
     char xs[96], ys[96];
-    shape_text(x, xs, sizeof xs);
-    shape_text(y, ys, sizeof ys);
-    return fail(detail, size, WT_E_SHAPE, "the output has shape %s, the input %s", ys, xs);
+    wt_shape_text(x, xs, sizeof xs);
+    wt_shape_text(y, ys, sizeof ys);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "the output has shape %s, the input %s", ys, xs);
   }
   int status = check_channel_params(plan, op, 1, 4, x->dims[x->rank - 1], detail, size);
   if (status == WT_OK) status = check_eps(wt_plan_f32(op->attrs), detail, size);
@@ -223,15 +206,15 @@ static int check_pool2d(const wt_plan* plan, const wt_op* op, char* detail, size
   if (status == WT_OK) status = check_geometry(d, 2, 1, "dilation", detail, size);
   if (status != WT_OK) return status;
   const uint32_t flag = op->code == WT_OP_MAX_POOL2D ? p.ceil_mode : p.ceil_mode | p.count_include_pad;
-  if (flag > 1) return fail(detail, size, WT_E_OPERANDS, "a boolean attribute is not 0 or 1");
+  if (flag > 1) return wt_check_fail(detail, size, WT_E_OPERANDS, "a boolean attribute is not 0 or 1");
   for (int i = 0; i < 2; i++) /* torch: padding at most half of the effective kernel */
     if ((uint64_t)2 * pad[i] > (uint64_t)d[i] * (k[i] - 1) + 1)
-      return fail(detail, size, WT_E_OPERANDS, "padding %u above half the kernel", pad[i]);
+      return wt_check_fail(detail, size, WT_E_OPERANDS, "padding %u above half the kernel", pad[i]);
   const uint64_t oh = wt_pool2d_output_height(&p), ow = wt_pool2d_output_width(&p);
   if (x->dims[0] != 0 && (oh == 0 || ow == 0))
-    return fail(detail, size, WT_E_SHAPE, "the window does not fit the padded input");
+    return wt_check_fail(detail, size, WT_E_SHAPE, "the window does not fit the padded input");
   if (oh * ow * k[0] * k[1] > WT_VISION_MAX_SCRATCH / sizeof(float*))
-    return fail(detail, size, WT_E_LIMIT, "indirection buffer above %u bytes", WT_VISION_MAX_SCRATCH);
+    return wt_check_fail(detail, size, WT_E_LIMIT, "indirection buffer above %u bytes", WT_VISION_MAX_SCRATCH);
   return want_shape4(&plan->values[op->out[0]], x->dims[0], oh, ow, x->dims[3], detail, size);
 }
 
@@ -242,11 +225,11 @@ static int check_adaptive(const wt_plan* plan, const wt_op* op, char* detail, si
   if (status == WT_OK) status = want_rank4(y, "the output", detail, size);
   if (status != WT_OK) return status;
   if (y->dims[1] == 0 || y->dims[2] == 0 || x->dims[1] == 0 || x->dims[2] == 0)
-    return fail(detail, size, WT_E_SHAPE, "empty pooling window or output");
+    return wt_check_fail(detail, size, WT_E_SHAPE, "empty pooling window or output");
   /* the longest window along an axis of n into o bins has at most n/o + 2 elements */
   const uint64_t taps = ((uint64_t)x->dims[1] / y->dims[1] + 2) * (x->dims[2] / y->dims[2] + 2);
   if ((uint64_t)y->dims[1] * y->dims[2] * taps > WT_VISION_MAX_SCRATCH / sizeof(float*))
-    return fail(detail, size, WT_E_LIMIT, "indirection buffer above %u bytes", WT_VISION_MAX_SCRATCH);
+    return wt_check_fail(detail, size, WT_E_LIMIT, "indirection buffer above %u bytes", WT_VISION_MAX_SCRATCH);
   return want_shape4(y, x->dims[0], y->dims[1], y->dims[2], x->dims[3], detail, size);
 }
 
@@ -254,7 +237,7 @@ static int check_layout(const wt_plan* plan, const wt_op* op, char* detail, size
   const wt_value* x = &plan->values[op->in[0]];
   const uint32_t direction = wt_plan_u32(op->attrs);
   if (direction > WT_LAYOUT_NHWC_TO_NCHW)
-    return fail(detail, size, WT_E_OPERANDS, "unknown layout direction %u", direction);
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown layout direction %u", direction);
   const int status = want_rank4(x, "the input", detail, size);
   if (status != WT_OK) return status;
   const uint32_t* d = x->dims;
@@ -269,9 +252,9 @@ static int check_add_clamp(const wt_plan* plan, const wt_op* op, char* detail, s
     const wt_value* x = &plan->values[op->in[i]];
     if (x->rank != y->rank || memcmp(x->dims, y->dims, sizeof x->dims) != 0) {
       char xs[96], ys[96];
-      shape_text(x, xs, sizeof xs);
-      shape_text(y, ys, sizeof ys);
-      return fail(detail, size, WT_E_SHAPE, "input %u has shape %s, expected %s", i, xs, ys);
+      wt_shape_text(x, xs, sizeof xs);
+      wt_shape_text(y, ys, sizeof ys);
+      return wt_check_fail(detail, size, WT_E_SHAPE, "input %u has shape %s, expected %s", i, xs, ys);
     }
   }
   return check_clamp_bounds(wt_plan_f32(op->attrs), wt_plan_f32(op->attrs + 4), detail, size);
@@ -286,7 +269,7 @@ int wt_vision_check(const wt_plan* plan, const wt_op* op, char* detail, size_t s
     case WT_OP_ADAPTIVE_AVG_POOL2D: return check_adaptive(plan, op, detail, size);
     case WT_OP_LAYOUT: return check_layout(plan, op, detail, size);
     case WT_OP_ADD_CLAMP: return check_add_clamp(plan, op, detail, size);
-    default: return fail(detail, size, WT_E_OPCODE, "not a vision op");
+    default: return wt_check_fail(detail, size, WT_E_OPCODE, "not a vision op");
   }
 }
 

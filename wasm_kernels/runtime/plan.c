@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "wt_plan.h"
+#include "wt_check.h"
 #include "wt_sequence.h"
 #include "wt_sha256.h"
 #include "wt_transformer.h"
@@ -120,27 +121,13 @@ static int op_fail(const wt_op* op, uint32_t index, int code, const char* fmt, .
                  op->label, detail);
 }
 
-static void fmt_shape(const wt_value* v, char* buf, size_t size) {
-  size_t pos = (size_t)snprintf(buf, size, "[");
-  for (uint32_t d = 0; d < v->rank && pos < size; d++)
-    pos += (size_t)snprintf(buf + pos, size - pos, d ? ", %u" : "%u", v->dims[d]);
-  if (pos < size) snprintf(buf + pos, size - pos, "]");
-}
-
-static int same_shape(const wt_value* a, const wt_value* b) {
-  if (a->rank != b->rank) return 0;
-  for (uint32_t d = 0; d < a->rank; d++)
-    if (a->dims[d] != b->dims[d]) return 0;
-  return 1;
-}
-
 static uint64_t numel(const wt_value* v) { return v->nbytes / sizeof(float); }
 
 static int shape_mismatch(const wt_op* op, uint32_t index, const char* what, const wt_value* got,
                           const wt_value* want) {
   char g[128], w[128];
-  fmt_shape(got, g, sizeof g);
-  fmt_shape(want, w, sizeof w);
+  wt_shape_text(got, g, sizeof g);
+  wt_shape_text(want, w, sizeof w);
   return op_fail(op, index, WT_E_SHAPE, "%s has shape %s, expected %s", what, g, w);
 }
 
@@ -165,8 +152,8 @@ static int check_gemm(const wt_plan* plan, const wt_op* op, uint32_t index) {
   const uint32_t wk = (flags & WT_GEMM_FLAG_KN) ? w->dims[0] : w->dims[1];
   if (wk != k) {
     char xs[128], ws[128];
-    fmt_shape(x, xs, sizeof xs);
-    fmt_shape(w, ws, sizeof ws);
+    wt_shape_text(x, xs, sizeof xs);
+    wt_shape_text(w, ws, sizeof ws);
     return op_fail(op, index, WT_E_SHAPE, "input %s and weight %s (%s) do not match", xs, ws,
                    (flags & WT_GEMM_FLAG_KN) ? "K x N" : "N x K");
   }
@@ -179,7 +166,7 @@ static int check_gemm(const wt_plan* plan, const wt_op* op, uint32_t index) {
   }
   wt_value want = *x;
   want.dims[x->rank - 1] = n;
-  if (!same_shape(y, &want)) return shape_mismatch(op, index, "the output", y, &want);
+  if (!wt_same_shape(y, &want)) return shape_mismatch(op, index, "the output", y, &want);
   return check_bounds_attr(op, index, wt_plan_f32(op->attrs + 4), wt_plan_f32(op->attrs + 8));
 }
 
@@ -187,7 +174,7 @@ static int check_same_shape(const wt_plan* plan, const wt_op* op, uint32_t index
   const wt_value* y = &plan->values[op->out[0]];
   for (uint32_t i = 0; i < op->n_in; i++) {
     const wt_value* x = &plan->values[op->in[i]];
-    if (!same_shape(x, y)) {
+    if (!wt_same_shape(x, y)) {
       char what[32];
       snprintf(what, sizeof what, "input %u", i);
       return shape_mismatch(op, index, what, x, y);
@@ -207,8 +194,8 @@ static int check_reshape(const wt_plan* plan, const wt_op* op, uint32_t index) {
   const wt_value* y = &plan->values[op->out[0]];
   if (x->nbytes != y->nbytes) {
     char xs[128], ys[128];
-    fmt_shape(x, xs, sizeof xs);
-    fmt_shape(y, ys, sizeof ys);
+    wt_shape_text(x, xs, sizeof xs);
+    wt_shape_text(y, ys, sizeof ys);
     return op_fail(op, index, WT_E_SHAPE, "cannot reshape %s to %s", xs, ys);
   }
   if (x->space != y->space || x->offset != y->offset)
