@@ -101,7 +101,8 @@ def test_products_and_constant_output_match_torch(tmp_path):
 
 def test_threads_and_no_allocation_over_1000_forward_calls(tmp_path):
     module = MLP(17, 33, 7)
-    x = torch.randn(9, 1, 17)
+    # 129 rows: every GEMM is above WT_SERIAL_WORK, so 2 threads really split it across the pool
+    x = torch.randn(129, 1, 17)
     plan = write_plan(build_plan(load(_export(module, x, tmp_path / "mlp.pt2")).graph))
     results = []
     for variant, threads in (("st", 1), ("mt", 1), ("mt", 2)):
@@ -246,6 +247,23 @@ def test_cli_convert_then_run_on_wasm(tmp_path):
     r = _cli("run", str(tmp_path / "mlp.wtm"), "--backend", "wasm", "--input", str(tmp_path / "x.npy"),
              "--input", str(tmp_path / "x.npy"))
     assert r.returncode == 2 and "takes 1 inputs, 2 given" in r.stderr
+
+
+def test_cli_run_profile_prints_a_table_of_ops():
+    sample = os.path.join(ROOT, "py", "wasm_torch", "samples", "tiny_cnn.pt2")
+    r = _cli("run", sample, "--backend", "wasm", "--profile")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.split()[:1] == ["op"])
+    assert lines[head].split() == ["op", "label", "shape", "ms", "%"]
+    rows = lines[head + 1:-1]
+    assert [ln.split()[0] for ln in rows].count("conv2d") == 3, r.stdout
+    ms = [float(ln.split()[-2]) for ln in rows]
+    assert ms == sorted(ms, reverse=True) and min(ms) >= 0
+    assert sum(float(ln.split()[-1]) for ln in rows) == pytest.approx(100, abs=1)
+    assert lines[-1].startswith("total ") and lines[-1].endswith(f"over {len(rows)} steps")
+    r = _cli("run", sample, "--profile")
+    assert r.returncode == 2 and "--backend wasm" in r.stderr
 
 
 def test_hostile_corpus_is_up_to_date(tmp_path):

@@ -106,7 +106,8 @@ def _read_plan_file(path: str) -> bytes | None:
         raise WasmTorchError(f"{path}: cannot read ({e.strerror})") from None
 
 
-def _run_plan_file(args: argparse.Namespace, path: str, data: bytes, arrays: list[Any]) -> list[Any]:
+def _run_plan_file(args: argparse.Namespace, path: str, data: bytes, arrays: list[Any],
+                   stats: dict[str, Any]) -> list[Any]:
     from .plan import read_plan
     from .runtime.wasm import run_plan
 
@@ -115,7 +116,26 @@ def _run_plan_file(args: argparse.Namespace, path: str, data: bytes, arrays: lis
     plan = read_plan(data, path)
     if not arrays:
         arrays = _random_inputs([(plan.values[name].shape, "float32") for name, _ in plan.inputs])
-    return run_plan(data, arrays, args.threads)
+    return run_plan(data, arrays, args.threads, repeat=_PROFILE_CALLS if args.profile else 1, stats=stats,
+                    profile=args.profile)
+
+
+# --profile times the last of these forward calls: the first one pays one-time costs (the engine
+# compiling hot wasm functions, Workers waking up) that would dominate a small model's table.
+_PROFILE_CALLS = 2
+
+
+def _fmt_profile(steps: list[dict[str, Any]]) -> str:
+    """The per-step timings of one forward call, slowest first, and their total."""
+    rows = [(s["op"], s["label"] if len(s["label"]) <= 60 else s["label"][:57] + "...",
+             "[" + ", ".join(map(str, s["shape"])) + "]", f"{s['ms']:.3f}", f"{100 * s['share']:.1f}")
+            for s in sorted(steps, key=lambda s: -s["ms"])]
+    head = ("op", "label", "shape", "ms", "%")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+             for r in [head, *rows]]
+    total = sum(s["ms"] for s in steps)
+    return "\n".join([*lines, f"total {total:.3f} ms over {len(steps)} steps"])
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -126,11 +146,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             "`run` needs numpy for the reference runtime: pip install 'wasm-torch[reference]'") from None
     from .model import load
 
+    if args.profile and args.backend != "wasm":
+        raise WasmTorchError("--profile times the wasm kernels: add --backend wasm")
     path = _model_path(args)
     arrays = [_load_npy(p) for p in args.input]
     plan = _read_plan_file(path)
+    report: dict[str, Any] = {}  # the wasm runner's statistics (and profile)
     if plan is not None:
-        outs = _run_plan_file(args, path, plan, arrays)
+        outs = _run_plan_file(args, path, plan, arrays, report)
     else:
         shapes, dtypes = _specs(args)
         if arrays and shapes is None:
@@ -147,7 +170,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         elif len(arrays) != len(g.inputs):
             # Scalar arguments given as 0-d arrays were folded into the graph at conversion.
             arrays = [a for a in arrays if a.ndim > 0]
-        outs = model.run(*arrays)
+        if args.profile:
+            from .runtime.wasm import run_graph
+
+            outs = run_graph(g, arrays, args.threads, repeat=_PROFILE_CALLS, stats=report, profile=True)
+        else:
+            outs = model.run(*arrays)
     if args.output and len(outs) != 1:
         raise WasmTorchError(f"the model has {len(outs)} outputs: use --output-dir DIR instead of --output")
     if args.output:
@@ -161,6 +189,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if o.size and o.dtype.kind == "f":
             stats = f" min {o.min():.4g} max {o.max():.4g} mean {o.mean():.4g}"
         print(f"output_{i}: {o.dtype}{list(o.shape)}{stats}")
+    if args.profile:
+        print(_fmt_profile(report["profile"]))
     return 0
 
 
@@ -204,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="reference: numpy; wasm: the kernel module under Node (a .wtm plan needs it)")
     pr.add_argument("--threads", type=_threads, default=1, metavar="N",
                     help="wasm backend threads (N > 1 uses the pthreads module variant)")
+    pr.add_argument("--profile", action="store_true",
+                    help="wasm backend: time each op of a forward pass (after a warm-up one), print them slowest first")
     pr.add_argument("--input", action="append", default=[], metavar="X.npy", help="an input, repeated in input order")
     out = pr.add_mutually_exclusive_group()
     out.add_argument("--output", metavar="Y.npy", help="write the single output")

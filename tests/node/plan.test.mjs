@@ -70,6 +70,31 @@ for (const variant of ['st', 'mt']) {
     assert.equal(M._wt_heap_bytes_in_use(), heap, 'load/free or a rejected plan leaked heap memory');
   });
 
+  test(`profiling: one entry per step, shares sum to 1, still no allocation (${variant})`, async () => {
+    const M = MODULES[variant];
+    const model = loadPlan(M, VALID);
+    const [want] = model.run([INPUT]);
+    assert.throws(() => model.profile(), (e) => e instanceof PlanError && /profiling is off/.test(e.message));
+    model.setProfiling(true);
+    model.forward();
+    const start = model.memoryStats();
+    for (let i = 0; i < 100; i++) model.forward();
+    const end = model.memoryStats();
+    assert.equal(end.allocCalls, start.allocCalls, 'malloc called during a profiled forward');
+    assert.equal(end.wasmMemoryBytes, start.wasmMemoryBytes, 'wasm memory grew');
+    assert.deepEqual(model.output(0), want, 'profiling changed the outputs');
+    const steps = model.profile();
+    // valid_mlp: fc1 (linear+relu), fc2 (linear+clamp), a residual add, fc3
+    assert.deepEqual(steps.map((s) => [s.op, s.label.split(' at ')[1], s.shape]),
+      [['gemm', 'fc1', [3, 7]], ['gemm', 'fc2', [3, 7]], ['add', 'residual', [3, 7]],
+        ['gemm', 'fc3', CASE.output_shape]]);
+    for (const s of steps) assert.ok(s.ms >= 0 && s.share >= 0 && s.share <= 1, JSON.stringify(s));
+    assert.ok(Math.abs(steps.reduce((sum, s) => sum + s.share, 0) - 1) < 1e-9, 'shares do not sum to 1');
+    model.setProfiling(false);
+    assert.deepEqual(model.run([INPUT])[0], want);
+    model.dispose();
+  });
+
   test(`hostile plans are rejected with their status and message (${variant})`, async () => {
     const M = MODULES[variant];
     for (const [name, want] of Object.entries(EXPECTED)) {

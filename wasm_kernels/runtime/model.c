@@ -1,5 +1,6 @@
 /* Building a model from a validated plan: allocate the arena, pack every GEMM's weights (the
  * weight arithmetic happens here, once), resolve each op's operands to pointers. */
+#include <emscripten/emscripten.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,61 @@ static int build_io(wt_model* m, const wt_plan* plan) {
   return WT_OK;
 }
 
+/* A step's work: multiply-adds for the products, elements touched for the rest (memory-bound). */
+static uint64_t step_work(const wt_plan* plan, const wt_op* op) {
+  const wt_value* y = &plan->values[op->out[0]];
+  const uint64_t out = numel(y);
+  const size_t channels = y->rank ? y->dims[y->rank - 1] : 1;
+  switch (op->code) {
+    case WT_OP_LSTM:
+      return UINT64_MAX; /* one step loops over the whole sequence */
+    case WT_OP_GEMM:
+    case WT_OP_MATMUL: {
+      const wt_value* x = &plan->values[op->in[0]];
+      return out * (x->rank ? x->dims[x->rank - 1] : 1);
+    }
+    case WT_OP_CONV2D:
+      return channels ? out * (numel(&plan->values[op->in[1]]) / channels) : 0;
+    default: {
+      uint64_t touched = 0;
+      for (uint32_t j = 0; j < op->n_in + op->n_out; j++) {
+        const uint32_t id = j < op->n_in ? op->in[j] : op->out[j - op->n_in];
+        const uint64_t n = numel(&plan->values[id]);
+        if (n > touched) touched = n;
+      }
+      return touched;
+    }
+  }
+}
+
+/* One profile entry per step (steps are the plan's ops minus RESHAPEs, in order), and which steps
+ * are too small for the pool. */
+static int describe_steps(wt_model* m, const wt_plan* plan) {
+  size_t label_bytes = 0;
+  for (uint32_t i = 0; i < plan->n_ops; i++) label_bytes += plan->ops[i].label_len;
+  m->profile = calloc(m->n_steps ? m->n_steps : 1, sizeof(wt_step_profile));
+  m->labels = malloc(label_bytes ? label_bytes : 1);
+  if (m->profile == NULL || m->labels == NULL)
+    return wt_fail(WT_E_NOMEM, "out of memory for the step profile");
+  char* label = m->labels;
+  uint32_t step = 0;
+  for (uint32_t i = 0; i < plan->n_ops && step < m->n_steps; i++) {
+    const wt_op* op = &plan->ops[i];
+    if (op->code == WT_OP_RESHAPE) continue;
+    const wt_value* y = &plan->values[op->out[0]];
+    m->steps[step].serial = step_work(plan, op) < WT_SERIAL_WORK;
+    wt_step_profile* p = &m->profile[step++];
+    p->code = op->code;
+    p->rank = y->rank;
+    memcpy(p->dims, y->dims, sizeof p->dims);
+    memcpy(label, op->label, op->label_len);
+    p->label = label;
+    p->label_len = op->label_len;
+    label += op->label_len;
+  }
+  return WT_OK;
+}
+
 static int build(wt_model* m, const wt_plan* plan, size_t threads) {
   int status = wt_threadpool_create(threads, &m->pool);
   if (status != WT_OK) return status;
@@ -185,7 +241,8 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
       return wt_fail(WT_E_NOMEM, "out of memory: scratch %zu bytes", scratch_bytes);
     for (uint32_t i = 0; i < m->n_steps; i++) m->steps[i].scratch = m->scratch;
   }
-  return build_io(m, plan);
+  status = describe_steps(m, plan);
+  return status != WT_OK ? status : build_io(m, plan);
 }
 
 wt_model* wt_model_create(const uint8_t* bytes, size_t len, size_t threads) {
@@ -213,14 +270,33 @@ void wt_model_destroy(wt_model* m) {
   free(m->scratch);
   free(m->io);
   free(m->names);
+  free(m->profile);
+  free(m->labels);
   free(m);
+}
+
+void wt_model_set_profiling(wt_model* m, int on) {
+  m->profiling = on != 0;
+  for (uint32_t i = 0; i < m->n_steps; i++) m->profile[i].ms = 0;
+}
+
+/* A separate loop, so profiling off costs nothing per step. */
+static int forward_profiled(const wt_model* m) {
+  for (uint32_t i = 0; i < m->n_steps; i++) {
+    const double start = emscripten_get_now();
+    m->steps[i].run(&m->steps[i], m->steps[i].serial ? NULL : m->pool);
+    m->profile[i].ms = emscripten_get_now() - start;
+    if (wt_error_code() != WT_OK) return wt_error_code();
+  }
+  return WT_OK;
 }
 
 int wt_model_forward(const wt_model* m) {
   /* a step that finds a bad input (an embedding id out of range) fails through wt_fail */
   wt_error_clear();
+  if (m->profiling) return forward_profiled(m);
   for (uint32_t i = 0; i < m->n_steps; i++) {
-    m->steps[i].run(&m->steps[i], m->pool);
+    m->steps[i].run(&m->steps[i], m->steps[i].serial ? NULL : m->pool);
     if (wt_error_code() != WT_OK) return wt_error_code();
   }
   return WT_OK;

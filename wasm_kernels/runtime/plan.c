@@ -107,6 +107,11 @@ static const op_desc* op_desc_of(uint16_t code) {
   return code > 0 && code < WT_OP_COUNT && OPS[code].name != NULL ? &OPS[code] : NULL;
 }
 
+const char* wt_plan_op_name(uint32_t code) {
+  const op_desc* d = code <= UINT16_MAX ? op_desc_of((uint16_t)code) : NULL;
+  return d != NULL ? d->name : NULL;
+}
+
 /* "op 3 gemm (linear+relu at node linear ...)" prefix for an op's errors. */
 static int op_fail(const wt_op* op, uint32_t index, int code, const char* fmt, ...)
     __attribute__((format(printf, 4, 5)));

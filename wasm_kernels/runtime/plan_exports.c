@@ -6,6 +6,8 @@
  *   wt_last_error() / wt_last_error_message()            status + message of the last failure
  *   wt_model_io_*(model, kind, i, ...)                   kind 0 = inputs, 1 = outputs: where each
  *                                                        input/output lives in the arena, its shape
+ *   wt_model_set_profiling(model, on)                    time every step of later forwards
+ *   wt_model_step_*(model, i, ...)                       per step: op, label, output shape, ms
  *   wt_model_*_bytes(model), wt_alloc_count(),           memory statistics
  *   wt_heap_bytes_in_use()
  *
@@ -93,6 +95,50 @@ EMSCRIPTEN_KEEPALIVE size_t wt_model_weights_bytes(const wt_model* m) {
 }
 EMSCRIPTEN_KEEPALIVE int wt_model_threads(const wt_model* m) {
   return m != NULL ? (int)wt_threadpool_threads(m->pool) : 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int wt_model_profiling(wt_model* m, int on) {
+  if (m == NULL) return wt_fail(WT_E_ARG, "wt_model_profiling: no model");
+  wt_model_set_profiling(m, on);
+  return WT_OK;
+}
+
+static const wt_step_profile* step_at(const wt_model* m, int i) {
+  return m != NULL && i >= 0 && (uint32_t)i < m->n_steps ? &m->profile[i] : NULL;
+}
+
+EMSCRIPTEN_KEEPALIVE int wt_model_step_count(const wt_model* m) {
+  return m != NULL ? (int)m->n_steps : -1;
+}
+EMSCRIPTEN_KEEPALIVE int wt_model_step_op(const wt_model* m, int i) {
+  const wt_step_profile* p = step_at(m, i);
+  return p != NULL ? (int)p->code : -1;
+}
+EMSCRIPTEN_KEEPALIVE const char* wt_model_step_op_name(const wt_model* m, int i) {
+  const wt_step_profile* p = step_at(m, i);
+  return p != NULL ? wt_plan_op_name(p->code) : NULL;
+}
+/* The label's bytes (not NUL-terminated; wt_model_step_label_len of them). */
+EMSCRIPTEN_KEEPALIVE const char* wt_model_step_label(const wt_model* m, int i) {
+  const wt_step_profile* p = step_at(m, i);
+  return p != NULL ? p->label : NULL;
+}
+EMSCRIPTEN_KEEPALIVE int wt_model_step_label_len(const wt_model* m, int i) {
+  const wt_step_profile* p = step_at(m, i);
+  return p != NULL ? (int)p->label_len : -1;
+}
+EMSCRIPTEN_KEEPALIVE int wt_model_step_rank(const wt_model* m, int i) {
+  const wt_step_profile* p = step_at(m, i);
+  return p != NULL ? (int)p->rank : -1;
+}
+EMSCRIPTEN_KEEPALIVE int wt_model_step_dim(const wt_model* m, int i, int d) {
+  const wt_step_profile* p = step_at(m, i);
+  return p != NULL && d >= 0 && (uint32_t)d < p->rank ? (int)p->dims[d] : -1;
+}
+/* Milliseconds the step took in the last forward run with profiling on (0 before one). */
+EMSCRIPTEN_KEEPALIVE double wt_model_step_ms(const wt_model* m, int i) {
+  const wt_step_profile* p = step_at(m, i);
+  return p != NULL ? p->ms : -1.0;
 }
 
 /* Calls to malloc/calloc/realloc/memalign since the module started (alloc_count.c). */

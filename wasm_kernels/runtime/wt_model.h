@@ -26,7 +26,14 @@ struct wt_step {
   const void* params; /* op-specific state built at load (ops_vision.c: geometry, packed weights) */
   void* scratch;      /* the model's shared scratch area (im2col, indirection), sized at load */
   void* owned;        /* freed with the model */
+  int serial; /* work below WT_SERIAL_WORK: runs on the calling thread, no pool hand-off */
 };
+
+/* Multiply-adds (or elements touched) below which waking the pool costs more than it saves. The
+ * step's task split is the same either way, so outputs do not depend on it. */
+#ifndef WT_SERIAL_WORK
+#define WT_SERIAL_WORK 16384
+#endif
 
 typedef struct wt_model_io {
   float* data;
@@ -36,6 +43,16 @@ typedef struct wt_model_io {
   uint32_t dims[WT_MAX_RANK];
   const char* name; /* NUL-terminated, in the model's name buffer */
 } wt_model_io;
+
+/* What profiling reports per step (built at load, so a profiled forward allocates nothing). */
+typedef struct wt_step_profile {
+  uint32_t code; /* wt_op_code */
+  uint32_t rank;
+  uint32_t dims[WT_MAX_RANK]; /* the step's first output */
+  const char* label;          /* the plan op's label (not NUL-terminated), in labels */
+  uint32_t label_len;
+  double ms; /* elapsed in the last profiled forward */
+} wt_step_profile;
 
 typedef struct wt_model {
   uint8_t* arena;
@@ -52,6 +69,9 @@ typedef struct wt_model {
   wt_threadpool* pool;
   void* scratch; /* max over steps of their scratch needs (all threads), shared by every step */
   size_t scratch_bytes;
+  wt_step_profile* profile; /* n_steps entries */
+  char* labels;
+  int profiling; /* wt_model_forward times each step */
 } wt_model;
 
 /* Validates the plan (wt_plan_parse), then builds the model. The plan bytes may be freed after.
@@ -60,6 +80,8 @@ wt_model* wt_model_create(const uint8_t* bytes, size_t len, size_t threads);
 void wt_model_destroy(wt_model* model);
 /* Returns a wt_status: WT_E_INPUT when an input value is out of range (outputs then undefined). */
 int wt_model_forward(const wt_model* model);
+/* Profiling on: each forward records every step's elapsed ms in model->profile. */
+void wt_model_set_profiling(wt_model* model, int on);
 
 /* Step kernels (ops.c): how each op code runs and how its work is split into tasks. */
 void wt_step_gemm(wt_step* step, size_t threads);

@@ -128,6 +128,8 @@ typedef struct wt_plan {
  * (wt_error_message), leaving *plan empty. wt_plan_release frees the tables either way. */
 int wt_plan_parse(const uint8_t* bytes, size_t len, wt_plan* plan);
 void wt_plan_release(wt_plan* plan);
+/* "gemm", "conv2d", ...: the lower-case name of an op code, NULL when unknown. */
+const char* wt_plan_op_name(uint32_t code);
 
 /* Attribute readers (little-endian; attrs were bounds-checked by the parser). */
 uint32_t wt_plan_u32(const uint8_t* p);

@@ -2,11 +2,12 @@
 // (py/wasm_torch/runtime/wasm.py spawns it). .npy in, .npy out.
 //
 //   node node_runner.mjs --plan model.wtm [--kernels DIR] [--variant st|mt] [--threads N]
-//        [--repeat N] [--out-dir DIR] x0.npy x1.npy ...
+//        [--repeat N] [--profile] [--out-dir DIR] x0.npy x1.npy ...
 //
 // Prints one JSON line on stdout: output shapes and memory statistics (allocation calls and wasm
-// memory size around the forward calls). Exit 0 on success; 2 with "wasm-torch: error: ..." on
-// stderr when the plan or an input is rejected.
+// memory size around the forward calls); with --profile, also `profile`: per step of the last
+// forward call {op, label, shape, ms, share} (wtm.mjs PlanModel.profile).
+// Exit 0 on success; 2 with "wasm-torch: error: ..." on stderr when the plan or an input is rejected.
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +30,7 @@ function parseArgs(argv) {
     else if (a === '--threads') opts.threads = Number(value());
     else if (a === '--repeat') opts.repeat = Number(value());
     else if (a === '--out-dir') opts.outDir = value();
+    else if (a === '--profile') opts.profile = true;
     else if (a.startsWith('--')) throw new PlanError(14, `unknown option ${a}`);
     else opts.inputs.push(a);
   }
@@ -99,6 +101,7 @@ async function main() {
         throw new PlanError(14, `input ${model.inputs[i].name}: shape [${shape}], the plan expects [${want}]`);
       model.setInput(i, data);
     });
+    if (opts.profile) model.setProfiling(true);
     const before = model.memoryStats();
     for (let r = 0; r < opts.repeat; r++) model.forward();
     const after = model.memoryStats();
@@ -106,11 +109,14 @@ async function main() {
       if (opts.outDir) writeNpy(path.join(opts.outDir, `output_${i}.npy`), io.shape, model.output(i));
       return { name: io.name, shape: io.shape };
     });
-    process.stdout.write(JSON.stringify({
+    const report = JSON.stringify({
       outputs, forward_calls: opts.repeat, memory: after,
       alloc_calls_during_forward: after.allocCalls - before.allocCalls,
       wasm_memory_growth: after.wasmMemoryBytes - before.wasmMemoryBytes,
-    }) + '\n');
+      ...(opts.profile ? { profile: model.profile() } : {}),
+    }) + '\n';
+    // a pipe is written asynchronously: wait, or process.exit cuts a long report (a profile)
+    await new Promise((resolve) => process.stdout.write(report, resolve));
     model.dispose();
   } finally {
     if (M.PThread) M.PThread.terminateAllThreads();

@@ -32,12 +32,14 @@ def node_executable() -> str:
 
 
 def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | None = None,
-             repeat: int = 1, stats: dict[str, Any] | None = None) -> list[Any]:
+             repeat: int = 1, stats: dict[str, Any] | None = None, profile: bool = False) -> list[Any]:
     """Run a .wtm plan's forward pass on numpy inputs; returns the outputs as float32 arrays.
 
     variant: "st" (single-threaded module) or "mt" (pthreads); default mt when threads > 1.
     repeat: forward calls to make (the outputs are the last call's); `stats`, when given, receives
     the runner's memory statistics (allocation calls and wasm memory growth during the calls).
+    profile: time every step; `stats["profile"]` then lists, per step of the last call, a dict
+    {op, label, shape, ms, share} (share: the step's fraction of the total).
     """
     import numpy as np
 
@@ -55,6 +57,8 @@ def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | No
             np.save(files[-1], np.ascontiguousarray(x, dtype="<i8" if integer else "<f4"))
         cmd = [node_executable(), RUNNER, "--plan", plan_path, "--kernels", KERNELS, "--variant", variant,
                "--threads", str(threads), "--repeat", str(repeat), "--out-dir", tmp, *files]
+        if profile:
+            cmd.insert(2, "--profile")
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             lines = r.stderr.strip().splitlines() or [f"node exited with status {r.returncode}"]
@@ -66,8 +70,9 @@ def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | No
         return [np.load(os.path.join(tmp, f"output_{i}.npy")) for i in range(len(report["outputs"]))]
 
 
-def run_graph(g: Any, inputs: list[Any], threads: int = 1, variant: str | None = None) -> list[Any]:
-    """Convert a graph to a plan and run it (Model.run with backend "wasm")."""
+def run_graph(g: Any, inputs: list[Any], threads: int = 1, variant: str | None = None,
+              repeat: int = 1, stats: dict[str, Any] | None = None, profile: bool = False) -> list[Any]:
+    """Convert a graph to a plan and run it (Model.run with backend "wasm"); the rest as run_plan."""
     import numpy as np
 
     from ..plan import build_plan, write_plan
@@ -78,4 +83,4 @@ def run_graph(g: Any, inputs: list[Any], threads: int = 1, variant: str | None =
         shape = tuple(np.shape(x))
         if shape != tuple(g.values[name].shape):
             raise WasmTorchError(f"input {name!r}: shape {list(shape)}, expected {list(g.values[name].shape)}")
-    return run_plan(write_plan(build_plan(g)), list(inputs), threads, variant)
+    return run_plan(write_plan(build_plan(g)), list(inputs), threads, variant, repeat, stats, profile)

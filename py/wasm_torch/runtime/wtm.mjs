@@ -6,6 +6,7 @@
 //   const model = loadPlan(M, bytes, { threads });
 //   const [y] = model.run([x]);           // Float32Array in, Float32Array out
 //   model.memoryStats(); model.dispose();
+//   model.setProfiling(true); model.forward(); model.profile();  // per-step {op, label, shape, ms, share}
 //
 // Inputs and outputs live at fixed arena addresses; always read M.HEAPU8 / M.HEAPF32 afresh
 // (the heap may grow, which replaces the views).
@@ -88,6 +89,34 @@ export class PlanModel {
     inputs.forEach((x, i) => this.setInput(i, x));
     this.forward();
     return this.outputs.map((_, i) => this.output(i));
+  }
+
+  // Profiling on: every later forward times each step (one clock read per step; no allocation).
+  setProfiling(on) {
+    if (this.M._wt_model_profiling(this.handle, on ? 1 : 0) !== 0) throw lastError(this.M);
+    this.profiling = Boolean(on);
+  }
+
+  // Per step of the last forward (RESHAPEs are free and have no step): the op, the plan's label,
+  // the output shape, elapsed ms and its share of the total.
+  profile() {
+    if (!this.profiling) throw new PlanError(14, 'profiling is off: call setProfiling(true) before forward()');
+    const M = this.M;
+    const h = this.handle;
+    const steps = [];
+    for (let i = 0; i < M._wt_model_step_count(h); i++) {
+      const label = M._wt_model_step_label(h, i);
+      steps.push({
+        op: cString(M, M._wt_model_step_op_name(h, i)),
+        label: new TextDecoder().decode(M.HEAPU8.slice(label, label + M._wt_model_step_label_len(h, i))),
+        shape: Array.from({ length: M._wt_model_step_rank(h, i) }, (_, d) => M._wt_model_step_dim(h, i, d)),
+        ms: M._wt_model_step_ms(h, i),
+      });
+    }
+    const total = steps.reduce((sum, s) => sum + s.ms, 0);
+    // a forward faster than the clock's resolution: spread the share evenly
+    for (const s of steps) s.share = total > 0 ? s.ms / total : 1 / steps.length;
+    return steps;
   }
 
   memoryStats() {
