@@ -105,3 +105,10 @@ def test_multiple_outputs_need_output_dir(tmp_path):
     r = cli("run", str(path), "--input", str(tmp_path / "x.npy"), "--output-dir", str(tmp_path / "o"))
     assert r.returncode == 0, r.stderr
     np.testing.assert_array_equal(np.load(tmp_path / "o" / "output_1.npy"), np.full((2, 3), 2, np.float32))
+
+
+def test_wasm_backend_without_a_built_kernel_module_says_how_to_build_it():
+    r = subprocess.run([sys.executable, "-m", "wasm_torch.cli", "run", "--backend", "wasm"], capture_output=True,
+                       text=True, timeout=60, cwd=ROOT, env={**os.environ, "WASM_TORCH_KERNELS": "/nonexistent"})
+    assert r.returncode == 2
+    assert "make -C wasm_kernels" in r.stderr.strip().splitlines()[-1]

@@ -46,6 +46,10 @@ def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | No
     if threads < 1:
         raise WasmTorchError(f"--threads must be at least 1, got {threads}")
     variant = variant or ("mt" if threads > 1 else "st")
+    module = os.path.join(KERNELS, "wasm-torch-kernels-mt.wasm" if variant == "mt" else "wasm-torch-kernels.wasm")
+    if not os.path.exists(module):
+        raise WasmTorchError(f"the kernel module is not built ({module} is missing): run `make -C wasm_kernels` "
+                             "in a source checkout (tools/setup.sh does), or install a wheel that ships it")
     with tempfile.TemporaryDirectory(prefix="wasm_torch_") as tmp:
         plan_path = os.path.join(tmp, "model.wtm")
         with open(plan_path, "wb") as f:
