@@ -95,3 +95,33 @@ def parity(op: str, torch_fn: Any, args: list[Any], tol: float = 1e-4, **kwargs:
         ok, diff = close(o, to_numpy(e), tol)
         assert ok, f"{op} output {i}: max abs diff {diff} (shape {tuple(e.shape)})"
     return got
+
+
+def lower_metas(op: str, *args: Any, overload: str = "", **kwargs: Any) -> tuple[Graph, list]:
+    """Lower one call on a fresh graph where TensorMeta arguments (also inside lists) become inputs;
+    for tests of inference and lowering alone, with no values."""
+    g = Graph()
+
+    def wrap(v: Any) -> Any:
+        if isinstance(v, TensorMeta):
+            return g.add_input(f"in{len(g.inputs)}", v)
+        if isinstance(v, list) and any(isinstance(x, TensorMeta) for x in v):
+            return [wrap(x) for x in v]
+        return v
+
+    outs = registry.lower_call(g, op, [wrap(a) for a in args], {k: wrap(v) for k, v in kwargs.items()},
+                               "test", overload)
+    return g, outs
+
+
+def assert_plan_matches(plan: bytes, inputs: list[np.ndarray], refs: list[np.ndarray], what: str,
+                        runs: tuple[tuple[str, int], ...] = (("st", 1), ("mt", 2))) -> None:
+    """Run a .wtm plan on the kernel module (variant, threads per run) and compare every output."""
+    from wasm_torch.runtime.wasm import run_plan
+
+    for variant, threads in runs:
+        outs = run_plan(plan, inputs, threads, variant)
+        assert len(outs) == len(refs), what
+        for i, (o, r) in enumerate(zip(outs, refs)):
+            ok, diff = close(o, r)
+            assert ok, f"{what} {variant} x{threads}: output {i} differs by {diff}"

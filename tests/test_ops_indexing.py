@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from parity import close, parity, to_numpy
+from parity import close, lower_metas, parity, to_numpy
 from wasm_torch.errors import ShapeError, UnsupportedError
 from wasm_torch.ir import Graph, TensorMeta
 from wasm_torch.ops import registry
@@ -32,18 +32,7 @@ def unique_ids(size: int, shape: tuple[int, ...], dim: int) -> torch.Tensor:
 
 
 def lower(op: str, *args: object, overload: str = "", **kwargs: object) -> Graph:
-    g = Graph()
-
-    def wrap(v: object) -> object:
-        if isinstance(v, TensorMeta):
-            return g.add_input(f"in{len(g.inputs)}", v)
-        if isinstance(v, list) and any(isinstance(x, TensorMeta) for x in v):
-            return [wrap(x) for x in v]
-        return v
-
-    kwargs = {k: wrap(v) for k, v in kwargs.items()}
-    registry.lower_call(g, op, [wrap(a) for a in args], kwargs, "test", overload)
-    return g
+    return lower_metas(op, *args, overload=overload, **kwargs)[0]
 
 
 def f32(*shape: int) -> TensorMeta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from parity import parity
+from parity import lower_metas, parity
 from wasm_torch.errors import ShapeError, UnsupportedError
 from wasm_torch.ir import Graph, Ref, TensorMeta
 from wasm_torch.ops import registry
@@ -18,20 +18,7 @@ def r(*shape: int) -> torch.Tensor:
     return torch.randn(shape)
 
 
-def lower(op: str, *args: object, overload: str = "", **kwargs: object) -> tuple[Graph, list]:
-    """Lower one call on fresh float32 inputs (TensorMeta args become graph inputs)."""
-    g = Graph()
-
-    def wrap(v: object) -> object:
-        if isinstance(v, TensorMeta):
-            return g.add_input(f"in{len(g.inputs)}", v)
-        if isinstance(v, list) and any(isinstance(x, TensorMeta) for x in v):
-            return [wrap(x) for x in v]
-        return v
-
-    outs = registry.lower_call(g, op, [wrap(a) for a in args], {k: wrap(v) for k, v in kwargs.items()},
-                               "test", overload)
-    return g, outs
+lower = lower_metas
 
 
 def m(*shape: int) -> TensorMeta:

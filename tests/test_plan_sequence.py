@@ -8,16 +8,15 @@ torch; no allocation during forward; lstm2 in both .pt2 forms."""
 from __future__ import annotations
 
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 import torch
-from parity import close
+from parity import assert_plan_matches, close
 from wasm_torch.errors import UnsupportedError
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
 from wasm_torch.runtime.wasm import run_plan
+from zoo_cache import reference_case
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
 RUNS = (("st", 1), ("mt", 2))
@@ -91,13 +90,6 @@ def test_lstm_projection_is_reported(tmp_path):
 
 @pytest.mark.parametrize("form", ["export", "decomposed"])
 def test_lstm2_matches_torch(form):
-    sys.path.insert(0, str(Path(__file__).parent))
-    from zoo_cache import reference_case
-
     path, inputs, outputs, refusal = reference_case("lstm2", form)
-    assert not refusal
-    plan = write_plan(build_plan(load(str(path)).graph))
-    for variant, threads in RUNS:
-        (y,) = run_plan(plan, inputs, threads, variant)
-        ok, diff = close(y, outputs[0])
-        assert ok, f"lstm2 {form} {variant}/{threads}: differs by {diff}"
+    assert not refusal, refusal
+    assert_plan_matches(write_plan(build_plan(load(str(path)).graph)), inputs, outputs, f"lstm2 {form}", RUNS)

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import math
 import shutil
-import sys
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from parity import close
+from parity import assert_plan_matches, close
 from wasm_torch.errors import UnsupportedError, WasmTorchError
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
 from wasm_torch.runtime.wasm import run_plan
+from zoo_cache import reference_case
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
 RUNS = (("st", 1), ("mt", 2))
@@ -118,13 +118,6 @@ def test_unsupported_dims_are_reported(tmp_path):
 
 @pytest.mark.parametrize("form", ["export", "decomposed"])
 def test_bert_tiny_matches_torch(form):
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-    from zoo_cache import reference_case
-
     path, inputs, outputs, refusal = reference_case("bert_tiny", form)
-    assert not refusal
-    plan = write_plan(build_plan(load(str(path)).graph))
-    for variant, threads in RUNS:
-        (y,) = run_plan(plan, inputs, threads, variant)
-        ok, diff = close(y, outputs[0])
-        assert ok, f"bert_tiny {form} {variant}/{threads}: differs by {diff}"
+    assert not refusal, refusal
+    assert_plan_matches(write_plan(build_plan(load(str(path)).graph)), inputs, outputs, f"bert_tiny {form}", RUNS)

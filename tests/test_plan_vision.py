@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from parity import close
+from parity import assert_plan_matches
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
 from wasm_torch.runtime.wasm import run_plan
@@ -54,12 +54,7 @@ def _export(module: torch.nn.Module, x: torch.Tensor, path) -> str:
 
 
 def _check(plan: bytes, inputs: list[np.ndarray], refs: list[np.ndarray], what: str, runs=RUNS) -> None:
-    for variant, threads in runs:
-        outs = run_plan(plan, inputs, threads, variant)
-        assert len(outs) == len(refs), what
-        for i, (o, r) in enumerate(zip(outs, refs)):
-            ok, diff = close(o, r)
-            assert ok, f"{what} {variant} x{threads}: output {i} differs by {diff}"
+    assert_plan_matches(plan, inputs, refs, what, runs)
 
 
 @pytest.mark.parametrize("batch, c, size, k, stride, bias", [
