@@ -9,9 +9,10 @@
 // forward call {op, label, shape, ms, share} (wtm.mjs PlanModel.profile).
 // Exit 0 on success; 2 with "wasm-torch: error: ..." on stderr when the plan or an input is rejected.
 import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { readNpy, writeNpy } from './npy.mjs';
 import { loadPlan, PlanError, prepareThreads } from './wtm.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,41 +52,6 @@ export async function loadKernels(dir, variant) {
   return factory({ wasmBinary: readFileSync(path.join(dir, `${base}.wasm`)) });
 }
 
-// .npy v1/v2/v3, little-endian float32 or int64, C order (what wasm.py writes).
-function readNpy(file) {
-  const buf = readFileSync(file);
-  if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY')
-    throw new PlanError(14, `${file}: not a .npy file`);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = (major === 1 ? 10 : 12) + headerLen;
-  const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
-  const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  const Type = { '<f4': Float32Array, '<i8': BigInt64Array }[descr];
-  if (Type === undefined || /'fortran_order':\s*True/.test(header) || shapeText === undefined)
-    throw new PlanError(14, `${file}: expected a C-order little-endian float32 or int64 array, header ${header.trim()}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (buf.length - start !== count * Type.BYTES_PER_ELEMENT)
-    throw new PlanError(14, `${file}: ${buf.length - start} data bytes for shape [${shape}]`);
-  const data = new Type(count);
-  new Uint8Array(data.buffer).set(buf.subarray(start));
-  return { shape, data };
-}
-
-function writeNpy(file, shape, data) {
-  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';  // data 64-byte aligned
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head.writeUInt16LE(header.length, 8);
-  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'),
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const M = await loadKernels(opts.kernels, opts.variant);
@@ -106,7 +72,7 @@ async function main() {
     for (let r = 0; r < opts.repeat; r++) model.forward();
     const after = model.memoryStats();
     const outputs = model.outputs.map((io, i) => {
-      if (opts.outDir) writeNpy(path.join(opts.outDir, `output_${i}.npy`), io.shape, model.output(i));
+      if (opts.outDir) writeNpy(path.join(opts.outDir, `output_${i}.npy`), io.shape, model.output(i), io.dtype);
       return { name: io.name, shape: io.shape };
     });
     const report = JSON.stringify({

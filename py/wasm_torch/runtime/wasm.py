@@ -31,9 +31,17 @@ def node_executable() -> str:
     return node
 
 
+def plan_dtype(x: Any) -> str:
+    """The .npy dtype a plan input of this array's kind is written as (the plan's dtypes)."""
+    import numpy as np
+
+    kind = np.asarray(x).dtype.kind
+    return "|b1" if kind == "b" else "<i8" if kind in "iu" else "<f4"
+
+
 def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | None = None,
              repeat: int = 1, stats: dict[str, Any] | None = None, profile: bool = False) -> list[Any]:
-    """Run a .wtm plan's forward pass on numpy inputs; returns the outputs as float32 arrays.
+    """Run a .wtm plan's forward pass on numpy inputs; returns the outputs (float32, int64 or bool arrays).
 
     variant: "st" (single-threaded module) or "mt" (pthreads); default mt when threads > 1.
     repeat: forward calls to make (the outputs are the last call's); `stats`, when given, receives
@@ -57,8 +65,7 @@ def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | No
         files = []
         for i, x in enumerate(inputs):
             files.append(os.path.join(tmp, f"input_{i}.npy"))
-            integer = np.issubdtype(np.asarray(x).dtype, np.integer)  # int64 ids (embeddings)
-            np.save(files[-1], np.ascontiguousarray(x, dtype="<i8" if integer else "<f4"))
+            np.save(files[-1], np.ascontiguousarray(x, dtype=plan_dtype(x)))
         cmd = [node_executable(), RUNNER, "--plan", plan_path, "--kernels", KERNELS, "--variant", variant,
                "--threads", str(threads), "--repeat", str(repeat), "--out-dir", tmp, *files]
         if profile:

@@ -4,7 +4,7 @@
 //
 //   await prepareThreads(M, threads);     // threaded module, threads > 1
 //   const model = loadPlan(M, bytes, { threads });
-//   const [y] = model.run([x]);           // Float32Array in, Float32Array out
+//   const [y] = model.run([x]);           // typed arrays in and out (DTYPES: Float32Array, ...)
 //   model.memoryStats(); model.dispose();
 //   model.setProfiling(true); model.forward(); model.profile();  // per-step {op, label, shape, ms, share}
 //
@@ -18,8 +18,8 @@ export const STATUS = Object.freeze({
   15: 'bad input value',
 });
 
-// Plan dtype codes -> typed array constructors (int64 ids since plan version 1.1).
-export const DTYPES = Object.freeze({ 1: Float32Array, 2: BigInt64Array });
+// Plan dtype codes -> typed array constructors (int64 since plan version 1.1, bool since 1.3).
+export const DTYPES = Object.freeze({ 1: Float32Array, 2: BigInt64Array, 3: Uint8Array });
 
 export class PlanError extends Error {
   constructor(code, message) {
@@ -80,7 +80,8 @@ export class PlanModel {
 
   output(i) {
     const io = this.outputs[i];
-    return this.M.HEAPF32.slice(io.ptr / 4, io.ptr / 4 + io.bytes / 4);
+    const Type = DTYPES[io.dtype];
+    return new Type(this.M.HEAPU8.slice(io.ptr, io.ptr + io.bytes).buffer);
   }
 
   run(inputs) {
