@@ -93,3 +93,64 @@ def test_lstm2_matches_torch(form):
     path, inputs, outputs, refusal = reference_case("lstm2", form)
     assert not refusal, refusal
     assert_plan_matches(write_plan(build_plan(load(str(path)).graph)), inputs, outputs, f"lstm2 {form}", RUNS)
+
+
+# (kind, input size, hidden, layers, batch_first, bidirectional, bias, batch, steps, given state)
+RECURRENT = [("gru", 3, 1, 1, True, False, True, 1, 5, False), ("gru", 4, 7, 2, False, True, True, 3, 5, True),
+             ("gru", 5, 17, 1, True, False, False, 3, 1, True), ("rnn_tanh", 2, 7, 2, False, True, True, 1, 5, False),
+             ("rnn_relu", 3, 17, 1, True, False, True, 3, 7, True),
+             ("rnn_tanh", 4, 3, 1, True, True, False, 3, 3, True)]
+
+
+class Recurrents(torch.nn.Module):
+    """Every RECURRENT entry on its own input (returning y and h_n), then GRUCell and RNNCell."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = torch.nn.ModuleList(
+            torch.nn.GRU(i, h, num_layers=n, batch_first=bf, bidirectional=bi, bias=bias) if kind == "gru" else
+            torch.nn.RNN(i, h, num_layers=n, nonlinearity=kind[4:], batch_first=bf, bidirectional=bi, bias=bias)
+            for kind, i, h, n, bf, bi, bias, *_ in RECURRENT)
+        self.gru_cell = torch.nn.GRUCell(3, 5)
+        self.rnn_cell = torch.nn.RNNCell(3, 5, nonlinearity="relu")
+
+    def forward(self, *xs):
+        outs = []
+        it = iter(xs)
+        for layer, case in zip(self.layers, RECURRENT):
+            x = next(it)
+            outs += list(layer(x, next(it)) if case[-1] else layer(x))
+        x, h = next(it), next(it)
+        return (*outs, self.gru_cell(x, h), self.rnn_cell(x), self.rnn_cell(x, h))
+
+
+def _recurrent_inputs() -> tuple[torch.Tensor, ...]:
+    torch.manual_seed(2)
+    xs = []
+    for _, i, h, n, bf, bi, _, batch, steps, state in RECURRENT:
+        xs.append(torch.randn(batch, steps, i) if bf else torch.randn(steps, batch, i))
+        if state:
+            xs.append(torch.randn(n * (2 if bi else 1), batch, h))
+    return (*xs, torch.randn(7, 3), torch.randn(7, 5))
+
+
+@pytest.mark.parametrize("form", ["export", "decomposed"])
+def test_grus_rnns_and_cells_match_torch(form, tmp_path):
+    torch.manual_seed(3)
+    module, args = Recurrents().eval(), _recurrent_inputs()
+    ep = torch.export.export(module, args)
+    path = tmp_path / "m.pt2"
+    torch.export.save(ep if form == "export" else ep.run_decompositions(), str(path))
+    plan = write_plan(build_plan(load(str(path)).graph))
+    codes = {op.code for op in read_plan(plan).ops}
+    assert ({OpCode.GRU, OpCode.RNN} <= codes) == (form == "export")
+    with torch.no_grad():
+        refs = [t.numpy() for t in module(*args)]
+    for variant, threads in RUNS:
+        stats: dict = {}
+        outs = run_plan(plan, [a.numpy() for a in args], threads, variant, repeat=3, stats=stats)
+        assert stats["alloc_calls_during_forward"] == 0, stats
+        assert len(outs) == len(refs)
+        for i, (o, r) in enumerate(zip(outs, refs)):
+            ok, diff = close(o, r)
+            assert ok, f"{form} {variant}/{threads} output {i} ({list(r.shape)}): differs by {diff}"

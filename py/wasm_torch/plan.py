@@ -21,7 +21,7 @@ from .errors import FormatError, UnsupportedError
 
 MAGIC = b"\x89WTM\r\n\x1a\n"  # PNG-style: a non-ASCII byte, then CR LF, ^Z, LF catch text-mode mangling
 VERSION_MAJOR = 1
-VERSION_MINOR = 2  # the newest minor this writer knows; plans get the lowest they need
+VERSION_MINOR = 3  # the newest minor this writer knows; plans get the lowest they need
 ENVELOPE_BYTES = 64
 HEADER_BYTES = 64
 VALUE_BYTES = 56
@@ -81,6 +81,9 @@ class OpCode(enum.IntEnum):
                      # params (flags: 1 = batch_first, 2 = reverse; state index)
     CAT = 41         # y = cat(inputs, dim); params (dim,)
     FLIP = 42        # y = x.flip(dim); params (dim,)
+    # 90..109: recurrent, attention and indexing ops (since 1.3; passes/lower_sequence.py, ...)
+    GRU = 90         # one layer direction: inputs x, w_ih, w_hh, b_ih, b_hh, h0 -> y, h_n; params as LSTM
+    RNN = 91         # as GRU; params (flags: 4 = relu nonlinearity, else tanh; state index)
 
 
 # Operand counts (min inputs, max inputs, outputs) and attribute layout per op code.
@@ -92,7 +95,8 @@ OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 
                OpCode.EMBEDDING: (2, 2, 1), OpCode.BINARY: (1, 2, 1), OpCode.UNARY: (1, 1, 1),
                OpCode.LAYER_NORM: (1, 3, 1), OpCode.SOFTMAX: (1, 1, 1), OpCode.MATMUL: (2, 2, 1),
                OpCode.TRANSPOSE: (1, 1, 1), OpCode.SLICE: (1, 1, 1), OpCode.EXPAND: (1, 1, 1),
-               OpCode.LSTM: (7, 7, 3), OpCode.CAT: (1, 8, 1), OpCode.FLIP: (1, 1, 1)}
+               OpCode.LSTM: (7, 7, 3), OpCode.CAT: (1, 8, 1), OpCode.FLIP: (1, 1, 1),
+               OpCode.GRU: (6, 6, 2), OpCode.RNN: (6, 6, 2)}
 _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff"), OpCode.ADD: struct.Struct("<"),
           OpCode.RESHAPE: struct.Struct("<"), OpCode.COPY: struct.Struct("<"),
           OpCode.CONV2D: struct.Struct("<10Ifff"), OpCode.BATCH_NORM: struct.Struct("<fff"),
@@ -104,7 +108,7 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
           OpCode.SOFTMAX: struct.Struct("<I"), OpCode.MATMUL: struct.Struct("<I"),
           OpCode.TRANSPOSE: struct.Struct("<8I"), OpCode.SLICE: struct.Struct("<III"),
           OpCode.EXPAND: struct.Struct("<"), OpCode.LSTM: struct.Struct("<II"), OpCode.CAT: struct.Struct("<I"),
-          OpCode.FLIP: struct.Struct("<I")}
+          OpCode.FLIP: struct.Struct("<I"), OpCode.GRU: struct.Struct("<II"), OpCode.RNN: struct.Struct("<II")}
 # Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
 PARAM_CODES = frozenset(code for code in OpCode if code > OpCode.COPY)
 # Op codes whose last two attributes are a clamp epilogue (PlanOp.min, max) after their params.
@@ -235,6 +239,7 @@ def build_plan(graph: Any) -> Plan:
     # 1.0 readers know float32 and op codes 1..5 only
     minor = 0 if all(op.code <= OpCode.COPY for op in ops) and all(v.dtype == "float32" for v in values.values()) else 1
     minor = 2 if any(op.code >= OpCode.LSTM for op in ops) else minor
+    minor = 3 if any(op.code >= OpCode.GRU for op in ops) else minor
     return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes, minor)
 
 

@@ -128,6 +128,8 @@ static uint64_t step_work(const wt_plan* plan, const wt_op* op) {
   const size_t channels = y->rank ? y->dims[y->rank - 1] : 1;
   switch (op->code) {
     case WT_OP_LSTM:
+    case WT_OP_GRU:
+    case WT_OP_RNN:
       return UINT64_MAX; /* one step loops over the whole sequence */
     case WT_OP_GEMM:
     case WT_OP_MATMUL: {

@@ -101,6 +101,8 @@ static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_LSTM] = {"lstm", 7, 7, 3, WT_LSTM_ATTR_BYTES, check_sequence},
     [WT_OP_CAT] = {"cat", 1, 8, 1, WT_CAT_ATTR_BYTES, check_sequence},
     [WT_OP_FLIP] = {"flip", 1, 1, 1, WT_FLIP_ATTR_BYTES, check_sequence},
+    [WT_OP_GRU] = {"gru", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
+    [WT_OP_RNN] = {"rnn", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
 };
 
 static const op_desc* op_desc_of(uint16_t code) {

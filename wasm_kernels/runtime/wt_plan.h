@@ -8,7 +8,7 @@
 
 #define WT_PLAN_MAGIC "\x89WTM\r\n\x1a\n"
 #define WT_PLAN_VERSION_MAJOR 1
-#define WT_PLAN_VERSION_MINOR 2
+#define WT_PLAN_VERSION_MINOR 3
 #define WT_PLAN_ENVELOPE_BYTES 64
 #define WT_PLAN_HEADER_BYTES 64
 #define WT_PLAN_VALUE_BYTES 56
@@ -59,7 +59,10 @@ enum wt_opcode {
   WT_OP_LSTM = 40, /* one layer direction: in (x, w_ih, w_hh, b_ih, b_hh, h0, c0), out (y, h_n, c_n) */
   WT_OP_CAT = 41,  /* y = cat(inputs, dim): attrs (dim) */
   WT_OP_FLIP = 42, /* y = x.flip(dim): attrs (dim) */
-  WT_OP_COUNT = 50,
+  /* 90..109: recurrent, attention and indexing ops (ops_sequence.c, ...) */
+  WT_OP_GRU = 90, /* one layer direction: in (x, w_ih, w_hh, b_ih, b_hh, h0), out (y, h_n) */
+  WT_OP_RNN = 91, /* as GRU; attrs flag WT_RNN_FLAG_RELU picks relu over tanh */
+  WT_OP_COUNT = 110,
 };
 
 #define WT_GEMM_FLAG_KN 1u /* weight stored [K, N] (matmul's other) instead of [N, K] (Linear) */

@@ -1,5 +1,5 @@
-/* Recurrent and sequence ops of the plan runtime (op codes 40..49, docs/wtm-format.md): one LSTM
- * layer direction (weights packed and biases folded at load, hidden states in scratch), cat
+/* Recurrent and sequence ops of the plan runtime (op codes 40..49, 90..91, docs/wtm-format.md):
+ * one LSTM, GRU or RNN layer direction (weights packed and biases folded at load, hidden states in scratch), cat
  * along any dim and flip of one dim. ops_sequence.c implements them. */
 #pragma once
 #include <stddef.h>
@@ -13,6 +13,8 @@
 
 #define WT_LSTM_FLAG_BATCH_FIRST 1u /* x, y are [B, T, F] (else [T, B, F]) */
 #define WT_LSTM_FLAG_REVERSE 2u     /* runs t = T-1 .. 0 (the reverse direction) */
+/* GRU and RNN (op codes 90, 91) take the LSTM's attributes and flags; RNN adds: */
+#define WT_RNN_FLAG_RELU 4u         /* nonlinearity relu (else tanh) */
 
 /* 1 for a sequence op code. */
 int wt_sequence_op(uint16_t code);

@@ -1,10 +1,12 @@
-"""Kernel selection for the recurrent/sequence ops (plan op codes 40..49), called by
+"""Kernel selection for the recurrent/sequence ops (plan op codes 40..49, 90..91), called by
 passes/lower_wasm.py through LOWER (canonical op -> lowering function).
 
-    lstm (eval, no projection)   one LSTM op per layer and direction (W_ih, W_hh packed and the
-                                 biases folded at load); a bidirectional layer's two outputs are
-                                 joined by CAT along the features; h_n and c_n are CATs of the
-                                 per-direction final states (dropped when nothing reads them)
+    lstm, gru, rnn_tanh, rnn_relu (eval, no projection)
+                                 one LSTM / GRU / RNN op per layer and direction (W_ih, W_hh
+                                 packed and the biases folded at load); a bidirectional layer's
+                                 two outputs are joined by CAT along the features; h_n (and c_n)
+                                 are CATs of the per-direction final states (dropped when nothing
+                                 reads them); the cell forms arrive as one-step sequences
     cat (any dim)                CAT, chained when it has more than 8 inputs
     flip                         one FLIP per flipped dim of size > 1 (the reverse direction of
                                  a decomposed LSTM)
@@ -23,7 +25,7 @@ from . import lower_transformer as lt
 from . import lower_wasm as lw
 
 MAX_CAT_INPUTS = 8  # WT_MAX_OPERANDS
-LSTM_BATCH_FIRST, LSTM_REVERSE = 1, 2
+LSTM_BATCH_FIRST, LSTM_REVERSE, RNN_RELU = 1, 2, 4  # recurrent op flags (runtime/wt_sequence.h)
 
 
 def _fresh(c: lw._Ctx, base: str, shape: tuple[int, ...]) -> str:
@@ -99,43 +101,48 @@ def _zeros(c: lw._Ctx, n: Node, count: int) -> str:
     return name
 
 
-def _lstm(c: lw._Ctx, n: Node) -> None:
+_RECURRENT = {"lstm": (OpCode.LSTM, 4, 0), "gru": (OpCode.GRU, 3, 0), "rnn_tanh": (OpCode.RNN, 1, 0),
+              "rnn_relu": (OpCode.RNN, 1, RNN_RELU)}  # op -> (plan op, gates, flags)
+
+
+def _recurrent(c: lw._Ctx, n: Node) -> None:
     a = n.args
+    code, gates, kind_flags = _RECURRENT[n.op]
     dirs = 2 if a["bidirectional"] else 1
     per = 4 if a["has_biases"] else 2
     layers = a["num_layers"]
     if a["train"] and a["dropout"] > 0:
-        raise lw._Reject("lstm (dropout in training mode)")
+        raise lw._Reject(f"{n.op} (dropout in training mode)")
     if len(a["params"]) != layers * dirs * per:
-        raise lw._Reject("lstm (projection weights, proj_size > 0)")
+        raise lw._Reject(f"{n.op} (projection weights, proj_size > 0)")
     if any(c.g.values[o].dtype != "float32" for o in n.outputs):
-        raise lw._Reject("lstm (not float32)")
-    x = c.tensor(a["input"], "input", "lstm")
-    h0, c0 = (c.tensor(s, "hx", "lstm") for s in a["hx"])
+        raise lw._Reject(f"{n.op} (not float32)")
+    x = c.tensor(a["input"], "input", n.op)
+    states = [c.tensor(s, "hx", n.op) for s in (a["hx"] if n.op == "lstm" else [a["hx"]])]
     bf = bool(a["batch_first"])
     shape = c.shape(a["input"])
     batch, steps = (shape[0], shape[1]) if bf else (shape[1], shape[0])
     hidden = c.shape(a["params"][1])[1]
     if min(batch, steps, shape[2], hidden) < 1:
-        raise lw._Reject(f"lstm (empty input {list(shape)})")
-    params = [c.const(p, "params", "lstm", (1, 2)) for p in a["params"]]
-    final: list[list[str]] = [[], []]  # h_n, c_n pieces
+        raise lw._Reject(f"{n.op} (empty input {list(shape)})")
+    params = [c.const(p, "params", n.op, (1, 2)) for p in a["params"]]
+    final: list[list[str]] = [[] for _ in states]  # h_n (and c_n) pieces
     for layer in range(layers):
         outs = []
         for d in range(dirs):
             k = layer * dirs + d
             group = params[k * per:(k + 1) * per]
-            biases = group[2:] if a["has_biases"] else [_zeros(c, n, 4 * hidden)] * 2
+            biases = group[2:] if a["has_biases"] else [_zeros(c, n, gates * hidden)] * 2
             y = (n.outputs[0] if layer == layers - 1 and dirs == 1 else
                  _fresh(c, f"{n.outputs[0]}_l{layer}d{d}", (batch, steps, hidden) if bf else (steps, batch, hidden)))
             last = [n.outputs[1 + i] if layers * dirs == 1 else
-                    _fresh(c, f"{n.outputs[1 + i]}_l{layer}d{d}", (1, batch, hidden)) for i in range(2)]
-            flags = (LSTM_BATCH_FIRST if bf else 0) | (LSTM_REVERSE if d else 0)
-            c.ops.append(PlanOp(OpCode.LSTM, [x, group[0], group[1], *biases, h0, c0], [y, *last], "lstm",
+                    _fresh(c, f"{n.outputs[1 + i]}_l{layer}d{d}", (1, batch, hidden)) for i in range(len(states))]
+            flags = (LSTM_BATCH_FIRST if bf else 0) | (LSTM_REVERSE if d else 0) | kind_flags
+            c.ops.append(PlanOp(code, [x, group[0], group[1], *biases, *states], [y, *last], n.op,
                                 n.source, params=(flags, k)))
             outs.append(y)
-            for i in range(2):
-                final[i].append(last[i])
+            for i, piece in enumerate(last):
+                final[i].append(piece)
         if dirs == 2:
             y = n.outputs[0] if layer == layers - 1 else _fresh(
                 c, f"{n.outputs[0]}_l{layer}", (batch, steps, 2 * hidden) if bf else (steps, batch, 2 * hidden))
@@ -143,8 +150,9 @@ def _lstm(c: lw._Ctx, n: Node) -> None:
             outs = [y]
         x = outs[0]
     if layers * dirs > 1:
-        for i in range(2):
-            _cat_to(c, n, final[i], 0, n.outputs[1 + i])
+        for i, pieces in enumerate(final):
+            _cat_to(c, n, pieces, 0, n.outputs[1 + i])
 
 
-LOWER: dict[str, Callable[[lw._Ctx, Node], None]] = {"lstm": _lstm, "cat": _cat, "flip": _flip, "expand": _expand}
+LOWER: dict[str, Callable[[lw._Ctx, Node], None]] = {
+    **{op: _recurrent for op in _RECURRENT}, "cat": _cat, "flip": _flip, "expand": _expand}
