@@ -103,12 +103,13 @@ class Model:
 
 def load(source: Source, input_shapes: Any = None,
          input_dtypes: Any = None, weights: str | os.PathLike | bytes | None = None,
-         name: str | None = None) -> Model:
+         name: str | None = None, weights_name: str | None = None) -> Model:
     """Load a `.pt2` or TorchScript `.pt` file (path or bytes) into a Model.
 
     input_shapes / input_dtypes: per user input, in order, when the file carries no example
     inputs (scripted TorchScript) or to pick a size for a dynamic dim. weights: safetensors or
-    torch.save state_dict/checkpoint replacing the file's parameters.
+    torch.save state_dict/checkpoint replacing the file's parameters. name / weights_name: the
+    file names errors use when the sources are bytes.
     """
     data, filename = _read_source(source, name)
     notes: list[str] = []
@@ -116,7 +117,7 @@ def load(source: Source, input_shapes: Any = None,
     if weights is not None:
         from .weights import apply_weights
 
-        wdata, wname = _read_source(weights, None)
+        wdata, wname = _read_source(weights, weights_name)
         notes += apply_weights(graph, wdata, wname)
     return Model(graph, fmt, filename, notes)
 
@@ -154,8 +155,8 @@ def summarize(g: Graph | None, fmt: str, filename: str, warnings: list[str],
     }
 
 
-def inspect(source: Source, input_shapes: Any = None,
-            input_dtypes: Any = None, weights: Any = None, name: str | None = None) -> dict[str, Any]:
+def inspect(source: Source, input_shapes: Any = None, input_dtypes: Any = None, weights: Any = None,
+            name: str | None = None, weights_name: str | None = None) -> dict[str, Any]:
     """Like load(...).summary(), but an unsupported model still gets a summary listing every
     unsupported op instead of raising."""
     data, filename = _read_source(source, name)
@@ -163,7 +164,7 @@ def inspect(source: Source, input_shapes: Any = None,
     if kind not in ("pt2", "torchscript"):
         return _summarize_weights(data, filename, kind)
     try:
-        return load(data, input_shapes, input_dtypes, weights, filename).summary()
+        return load(data, input_shapes, input_dtypes, weights, filename, weights_name).summary()
     except UnsupportedError as e:
         if not e.problems:
             raise

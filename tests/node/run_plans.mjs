@@ -7,18 +7,18 @@
 //             "plans": [{ "name", "plan": file, "inputs": [.npy, ...], "out_dir": dir }, ...] }
 // Writes each plan's outputs as out_dir/output_<i>.npy and prints one JSON line:
 // { name: { "outputs": count } | { "error": message } } (a rejected plan does not stop the rest).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadKernels, unloadKernels } from './load_kernels.mjs';
-import { readNpy, writeNpy } from '../../py/wasm_torch/runtime/npy.mjs';
+import { encodeNpy, parseNpy } from '../../py/wasm_torch/runtime/npy.mjs';
 import { loadPlan, prepareThreads } from '../../py/wasm_torch/runtime/wtm.mjs';
 
 function runOne(M, entry, threads) {
   const model = loadPlan(M, readFileSync(entry.plan), { threads });
   try {
-    const outputs = model.run(entry.inputs.map((file) => readNpy(file).data));
+    const outputs = model.run(entry.inputs.map((file) => parseNpy(readFileSync(file), file).data));
     model.outputs.forEach((io, i) =>
-      writeNpy(path.join(entry.out_dir, `output_${i}.npy`), io.shape, outputs[i], io.dtype));
+      writeFileSync(path.join(entry.out_dir, `output_${i}.npy`), encodeNpy(io.shape, outputs[i], io.dtype)));
     return { outputs: outputs.length };
   } finally {
     model.dispose();

@@ -9,10 +9,10 @@
 // forward call {op, label, shape, ms, share} (wtm.mjs PlanModel.profile).
 // Exit 0 on success; 2 with "wasm-torch: error: ..." on stderr when the plan or an input is rejected.
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
-import { readNpy, writeNpy } from './npy.mjs';
+import { encodeNpy, parseNpy } from './npy.mjs';
 import { loadPlan, PlanError, prepareThreads } from './wtm.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,7 +61,7 @@ async function main() {
     if (opts.inputs.length !== model.inputs.length)
       throw new PlanError(14, `the model takes ${model.inputs.length} inputs, ${opts.inputs.length} given`);
     opts.inputs.forEach((file, i) => {
-      const { shape, data } = readNpy(file);
+      const { shape, data } = parseNpy(readFileSync(file), file);
       const want = model.inputs[i].shape;
       if (shape.length !== want.length || shape.some((d, j) => d !== want[j]))
         throw new PlanError(14, `input ${model.inputs[i].name}: shape [${shape}], the plan expects [${want}]`);
@@ -72,7 +72,7 @@ async function main() {
     for (let r = 0; r < opts.repeat; r++) model.forward();
     const after = model.memoryStats();
     const outputs = model.outputs.map((io, i) => {
-      if (opts.outDir) writeNpy(path.join(opts.outDir, `output_${i}.npy`), io.shape, model.output(i), io.dtype);
+      if (opts.outDir) writeFileSync(path.join(opts.outDir, `output_${i}.npy`), encodeNpy(io.shape, model.output(i), io.dtype));
       return { name: io.name, shape: io.shape };
     });
     const report = JSON.stringify({
