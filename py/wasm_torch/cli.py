@@ -220,6 +220,28 @@ def _threads(text: str) -> int:
     return int(text)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import make_server
+
+    directory = args.dir or os.path.join("site", "dist")
+    if not os.path.isfile(os.path.join(directory, "index.html")):
+        raise WasmTorchError(f"{directory}: no site there; build it with `python tools/build_site.py` in a source "
+                             "checkout (bash tools/main.sh does it all), or pass the site's folder")
+    try:
+        srv = make_server(directory, args.port, isolate=not args.no_isolation)
+    except OSError as e:
+        raise WasmTorchError(f"cannot listen on 127.0.0.1:{args.port} ({e.strerror}); pick another --port") from None
+    port = srv.server_address[1]
+    print(f"Serving on http://127.0.0.1:{port}/", flush=True)
+    if args.no_isolation:
+        print("(without COOP/COEP: the page runs single-threaded, as on a plain static host)", flush=True)
+    try:
+        srv.serve_forever()
+    finally:
+        srv.server_close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wasm-torch", description="Convert and run PyTorch models for the browser.")
     p.add_argument("--version", action="version", version=f"wasm-torch {__version__}")
@@ -245,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_args(pc)
     pc.add_argument("-o", "--output", required=True, metavar="MODEL.wtm", help="where to write the plan")
     pc.set_defaults(func=cmd_convert)
+    ps = sub.add_parser("serve", help="serve the site on 127.0.0.1 with the headers threads need (COOP/COEP)")
+    ps.add_argument("dir", nargs="?", help="the built site (default: site/dist)")
+    ps.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free port")
+    ps.add_argument("--no-isolation", action="store_true",
+                    help="omit COOP/COEP, like a plain static host (threads off)")
+    ps.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    ps.set_defaults(func=cmd_serve)
     return p
 
 
