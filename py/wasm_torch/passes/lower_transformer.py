@@ -11,8 +11,7 @@ passes/lower_wasm.py through LOWER (canonical op -> lowering function).
                                  UNARY (reciprocal: BINARY 1 / x)
     layer_norm (last dim)        LAYER_NORM
     softmax, log_softmax (last)  SOFTMAX
-    matmul of two activations    MATMUL (batched, batch dims broadcast); a permute swapping the
-                                 last two dims of b is folded into the product (b read as [N, K])
+    (matmul of two activations: passes/lower_linalg.py)
     permute of an activation     TRANSPOSE (a strided copy, rank <= 6)
     slice, split_with_sizes      SLICE (one per output)
     expand                       EXPAND (RESHAPE when the shape does not change)
@@ -185,25 +184,6 @@ def _producer(c: lw._Ctx, name: str) -> PlanOp | None:
     return None
 
 
-def _matmul(c: lw._Ctx, n: Node) -> None:
-    other = n.args["other"]
-    if c.is_const(other) or (isinstance(other, Ref) and other.name in c.transposed):
-        lw._matmul(c, n)  # a weight: the packed GEMM
-        return
-    a = c.tensor(n.args["self"], "self", "matmul")
-    b = c.tensor(other, "other", "matmul")
-    ra, rb = len(c.shape(n.args["self"])), len(c.shape(other))
-    if not (2 <= ra <= MAX_RANK and 2 <= rb <= MAX_RANK):
-        raise lw._Reject(f"matmul (ranks {ra} and {rb}: 2..{MAX_RANK} when both are activations)")
-    flags = 0
-    prod = _producer(c, b)
-    if prod is not None and prod.code == OpCode.TRANSPOSE:
-        perm = list(prod.params[:rb])
-        if perm == list(range(rb - 2)) + [rb - 1, rb - 2]:
-            b, flags = prod.inputs[0], 1  # read the untransposed [.., N, K] directly
-    _emit(c, OpCode.MATMUL, n, [a, b], (flags,))
-
-
 def _alias(c: lw._Ctx, n: Node, x: str) -> None:
     _emit(c, OpCode.RESHAPE, n, [x], name=n.op)
 
@@ -308,7 +288,7 @@ INT64_INPUT_OK = int64_input_ok
 LOWER: dict[str, Callable[[lw._Ctx, Node], None]] = {
     "index": _embedding, "arange": _arange, "full": _full, "add": _binary, "sub": _binary, "mul": _binary,
     "div": _binary, "gelu": _unary, "reciprocal": _unary, "leaky_relu": _unary, **{op: _unary for op in _UNARY},
-    "layer_norm": _layer_norm, "softmax": _softmax, "log_softmax": _softmax, "matmul": _matmul,
+    "layer_norm": _layer_norm, "softmax": _softmax, "log_softmax": _softmax,
     "permute": _permute, "slice": _slice, "split_with_sizes": _split_with_sizes, "expand": _expand,
     "reshape": _reshape,
 }

@@ -4,9 +4,8 @@ Every node either maps onto kernel ops or is reported: one pass collects every u
 with its source location and raises a single UnsupportedError, so the user sees the whole list.
 There is no fallback: an op the kernels lack makes conversion fail.
 
-Supported (float32 only):
+Supported (float32 only; passes/lower_linalg.py takes the other matrix-product cases):
     linear                     GEMM (weight [N, K] a constant, bias a constant or None)
-    matmul(x, W)               GEMM with W a constant [K, N] (or permute([1, 0]) of a constant)
     addmm(b, x, W)             GEMM + bias, beta = alpha = 1, b a constant [N] or [1, N]
     relu, clamp (number bounds) CLAMP (fused into a preceding GEMM by passes/fuse.py)
     add (same shapes, alpha 1) ADD
@@ -100,14 +99,6 @@ def _linear(c: _Ctx, n: Node) -> None:
     c.emit(OpCode.GEMM, n, [x, w] + b)
 
 
-def _matmul(c: _Ctx, n: Node) -> None:
-    x = c.tensor(n.args["self"], "self", "matmul")
-    if not c.shape(n.args["self"]):
-        raise _Reject("matmul (0-d input)")
-    w, flags = c.weight(n.args["other"], "other", "matmul")
-    c.emit(OpCode.GEMM, n, [x, w], flags=flags)
-
-
 def _addmm(c: _Ctx, n: Node) -> None:
     a = n.args
     if a["beta"] != 1 or a["alpha"] != 1:
@@ -164,18 +155,19 @@ def _permute(c: _Ctx, n: Node) -> None:
     c.transposed[n.outputs[0]] = (x.name, n)
 
 
-_LOWER = {"linear": _linear, "matmul": _matmul, "addmm": _addmm, "relu": _clamp, "clamp": _clamp, "add": _add,
+_LOWER = {"linear": _linear, "addmm": _addmm, "relu": _clamp, "clamp": _clamp, "add": _add,
           "reshape": _reshape, "permute": _permute}
 
 
 def lower_for_wasm(g: Graph) -> Lowered:
     """Raises UnsupportedError listing every op (with its source) the wasm kernels cannot run."""
     from .layout import plan_layout
+    from .lower_linalg import LOWER as LINALG
     from .lower_sequence import LOWER as SEQUENCE
     from .lower_transformer import INT64_INPUT_OK, LOWER, drop_unused
     from .lower_vision import install
 
-    table = install({**_LOWER, **LOWER, **SEQUENCE}, _LOWER)
+    table = install({**_LOWER, **LOWER, **SEQUENCE, **LINALG}, _LOWER)
     c = _Ctx(g, layout=plan_layout(g))
     for i, name in enumerate(g.inputs):
         meta = g.values[name]
