@@ -361,6 +361,8 @@ function wire() {
     $('file').value = '';
   });
   $('sample').addEventListener('click', async () => {
+    clearError();
+    APP.state = 'loading';
     const info = await (await fetch('site.json')).json();
     const res = await fetch(info.sample);
     loadModel(new Uint8Array(await res.arrayBuffer()), info.sample.split('/').pop());

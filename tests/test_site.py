@@ -1,0 +1,197 @@
+"""The site end to end in headless Chromium: the page (sample, file input, a real drop event, .npy inputs,
+unsupported and corrupt files, the page without COOP/COEP) and the JS API from a test page, with every
+output compared to torch's."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import zoo_cache
+from browser_util import start_chromium, stop_chromium, wait_for
+from parity import close
+from wasm_torch.serve import serve_in_thread
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "py" / "wasm_torch" / "samples" / "tiny_cnn.pt2"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+MODELS = ["resnet18", "mobilenet_v2", "bert_tiny", "lstm2"]
+
+
+@pytest.fixture(scope="module")
+def site(site_dist: str) -> dict[str, str]:
+    shutil.copy(ROOT / "tests" / "browser" / "api_test.html", Path(site_dist) / "api_test.html")
+    isolated, url = serve_in_thread(site_dist, isolate=True)
+    plain, plain_url = serve_in_thread(site_dist, isolate=False)
+    yield {"dir": site_dist, "url": url, "plain": plain_url}
+    isolated.shutdown()
+    plain.shutdown()
+
+
+@pytest.fixture(scope="module")
+def drv() -> Any:
+    d = start_chromium()
+    d.set_window_size(1400, 1600)
+    yield d
+    stop_chromium(d)
+
+
+def open_page(drv: Any, url: str) -> None:
+    drv.get(url)
+    wait_for(drv, "window.APP && APP.state === 'idle' ? 1 : null", 60)
+
+
+def settle(drv: Any, states: tuple[str, ...], timeout: float = 180) -> str:
+    js = json.dumps(list(states))
+    return wait_for(drv, f"{js}.includes(window.APP.state) ? APP.state : null", timeout)
+
+
+def choose_model(drv: Any, path: Path) -> str:
+    drv.find_element("id", "file").send_keys(str(path))
+    return settle(drv, ("ready", "error"))
+
+
+def run_on(drv: Any, inputs: list[Path], runs: int = 2) -> list[dict[str, Any]]:
+    drv.execute_script("const s = document.getElementById('input-kind'); s.value = 'npy';"
+                       "s.dispatchEvent(new Event('change'));"
+                       f"document.getElementById('runs').value = {runs};")
+    drv.find_element("id", "input-file").send_keys("\n".join(str(p) for p in inputs))
+    drv.find_element("id", "run").click()
+    assert settle(drv, ("done", "error")) == "done", drv.execute_script("return APP.error")
+    return drv.execute_script("return APP.lastOutputs")
+
+
+def npy_inputs(arrays: list[np.ndarray], folder: Path) -> list[Path]:
+    paths = []
+    for i, a in enumerate(arrays):
+        paths.append(folder / f"in_{i}.npy")
+        np.save(paths[-1], a)
+    return paths
+
+
+def assert_outputs(got: list[dict[str, Any]], refs: list[np.ndarray], what: str) -> None:
+    assert len(got) == len(refs), what
+    for i, (o, r) in enumerate(zip(got, refs)):
+        assert o["shape"] == list(r.shape), f"{what} output {i}"
+        ok, diff = close(np.asarray(o["data"], dtype=np.float32).reshape(r.shape), r)
+        assert ok, f"{what} output {i} differs from torch by {diff}"
+
+
+def sample_torch(x: np.ndarray) -> np.ndarray:
+    return torch.export.load(str(SAMPLE)).module()(torch.from_numpy(x)).detach().numpy()
+
+
+def test_sample_button_runs_and_matches_torch(site, drv, tmp_path):
+    open_page(drv, site["url"])
+    assert drv.execute_script("return APP.runtime") == {"crossOriginIsolated": True, "threads": 2, "variant": "mt"}
+    assert not drv.find_element("id", "notice-threads").is_displayed()
+    drv.find_element("id", "sample").click()
+    assert settle(drv, ("ready", "error")) == "ready", drv.execute_script("return APP.error")
+    x = np.random.default_rng(1).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    got = run_on(drv, npy_inputs([x], tmp_path))
+    assert_outputs(got, [sample_torch(x)], "sample")
+    summary = drv.find_element("id", "summary-card").text
+    assert "tiny_cnn.pt2" in summary and "conv2d" in summary and "[1, 3, 32, 32]" in summary
+    assert drv.find_element("id", "top5").text.count("\n") == 5  # header + 5 classes
+    assert "conv2d" in drv.find_element("id", "profile").text
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_reference_models_pt_and_pt2_through_the_page(site, drv, tmp_path, name):
+    open_page(drv, site["url"])
+    for form in ("trace", "export"):
+        path, inputs, refs, refusal = zoo_cache.reference_case(name, form)
+        assert not refusal, refusal
+        drv.execute_script("APP.events = []")
+        assert choose_model(drv, path) == "ready", f"{path.name}: {drv.execute_script('return APP.error')}"
+        stages = set(drv.execute_script("return APP.events.map((e) => e.stage)"))
+        assert {"read", "convert", "plan", "load"} <= stages, f"{path.name}: progress stages {stages}"
+        assert drv.execute_script("return APP.source") == "converted"
+        got = run_on(drv, npy_inputs(inputs, tmp_path), runs=1)
+        assert_outputs(got, refs, path.name)
+        if name == "resnet18" and form == "export":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            drv.save_screenshot(str(SCREENSHOTS / "site-resnet18.png"))
+
+
+def test_real_drop_event(site, drv, tmp_path):
+    path, inputs, refs, _ = zoo_cache.reference_case("lstm2", "decomposed")
+    shutil.copy(path, Path(site["dir"]) / "dropped.pt2")
+    open_page(drv, site["url"])
+    drv.execute_script("""
+        fetch('dropped.pt2').then((r) => r.arrayBuffer()).then((bytes) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([bytes], 'lstm2.decomposed.pt2'));
+          const drop = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true });
+          document.getElementById('drop').dispatchEvent(drop);
+        });""")
+    assert settle(drv, ("ready", "error")) == "ready", drv.execute_script("return APP.error")
+    assert "lstm2.decomposed.pt2" in drv.find_element("id", "summary-card").text
+    assert_outputs(run_on(drv, npy_inputs(inputs, tmp_path), runs=1), refs, "dropped lstm2")
+
+
+def test_unsupported_model_lists_its_ops_on_the_page(site, drv, tmp_path):
+    class Exotic(torch.nn.Module):
+        def forward(self, x):
+            return torch.special.bessel_j0(x) + torch.fft.fft(x).real
+
+    path = tmp_path / "exotic.pt2"
+    torch.export.save(torch.export.export(Exotic(), (torch.randn(4, 8),)), str(path))
+    open_page(drv, site["url"])
+    assert choose_model(drv, path) == "error"
+    error = drv.find_element("id", "error").text
+    assert "exotic.pt2" in error and "special_bessel_j0" in error
+    table = drv.find_element("id", "unsupported").text
+    assert "aten.special_bessel_j0.default" in table and "aten.fft_fft.default" in table
+    assert "node special_bessel_j0 (Exotic)" in table
+
+
+def test_corrupt_file_shows_an_error_and_the_page_keeps_working(site, drv, tmp_path):
+    path = tmp_path / "broken.pt2"
+    path.write_bytes(b"PK\x03\x04" + os.urandom(3000))
+    open_page(drv, site["url"])
+    assert choose_model(drv, path) == "error"
+    error = drv.find_element("id", "error")
+    assert error.is_displayed() and "broken.pt2" in error.text
+    drv.find_element("id", "sample").click()
+    assert settle(drv, ("ready", "error")) == "ready", drv.execute_script("return APP.error")
+    assert not drv.find_element("id", "error").is_displayed()
+
+
+def test_without_isolation_headers_runs_single_threaded_with_a_notice(site, drv, tmp_path):
+    open_page(drv, site["plain"])
+    assert drv.execute_script("return APP.runtime") == {"crossOriginIsolated": False, "threads": 1, "variant": "st"}
+    notice = drv.find_element("id", "notice-threads")
+    assert notice.is_displayed() and "Cross-Origin-Embedder-Policy: require-corp" in notice.text
+    drv.find_element("id", "sample").click()
+    assert settle(drv, ("ready", "error")) == "ready", drv.execute_script("return APP.error")
+    x = np.zeros((1, 3, 32, 32), np.float32)
+    assert_outputs(run_on(drv, npy_inputs([x], tmp_path), runs=1), [sample_torch(x)], "sample, no COOP/COEP")
+
+
+def test_js_api_cache_and_wtm(site, drv):
+    drv.get(site["url"] + "api_test.html")
+    r = wait_for(drv, "window.RESULT", 180)
+    assert "error" not in r, r.get("error")
+    x = np.sin(np.arange(3 * 32 * 32, dtype=np.float64) * 0.37).astype(np.float32).reshape(1, 3, 32, 32)
+    ref = sample_torch(x)
+    first = r["first"]
+    assert first["source"] == "converted" and first["converterStarted"] and first["threads"] == 2
+    assert {"read", "boot", "convert", "plan", "load"} <= set(first["stages"])
+    assert r["y1"]["shape"] == [1, 10] and r["y1"]["dtype"] == "float32"
+    for what, y in (("converted", r["y1"]["data"]), ("cache", r["second"]["y"]), ("wtm", r["wtm"]["y"])):
+        assert_outputs([{"shape": [1, 10], "data": y}], [ref], what)
+    assert r["second"]["source"] == "cache" and r["second"]["converterStarted"] is False
+    assert r["wtm"]["source"] == "wtm" and r["wtm"]["converterStarted"] is False
+    assert "shape [1,3,32,31]" in r["shapeError"] and "[1,3,32,32]" in r["shapeError"]
+    assert "shorter than its 64-byte envelope" in r["badPlan"]
+    assert set(r["memory"]) == {"wasmBytes", "arenaBytes", "weightBytes"} and r["memory"]["arenaBytes"] > 0
+    ops = {s["op"] for s in r["profile"]}
+    assert "conv2d" in ops and math.isclose(sum(s["share"] for s in r["profile"]), 1, rel_tol=1e-6)
