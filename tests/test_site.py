@@ -8,6 +8,9 @@ import json
 import math
 import os
 import shutil
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import torch
 import zoo_cache
 from browser_util import start_chromium, stop_chromium, wait_for
 from parity import close
+from wasm_torch.cli import main
 from wasm_torch.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,3 +199,25 @@ def test_js_api_cache_and_wtm(site, drv):
     assert set(r["memory"]) == {"wasmBytes", "arenaBytes", "weightBytes"} and r["memory"]["arenaBytes"] > 0
     ops = {s["op"] for s in r["profile"]}
     assert "conv2d" in ops and math.isclose(sum(s["share"] for s in r["profile"]), 1, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("isolation", [True, False])
+def test_serve_command_prints_the_url_and_sends_the_headers(site_dist, isolation):
+    cmd = [sys.executable, "-m", "wasm_torch.cli", "serve", site_dist, "--port", "0"]
+    proc = subprocess.Popen(cmd + ([] if isolation else ["--no-isolation"]), stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("Serving on http://127.0.0.1:") and line.endswith("/"), line
+        with urllib.request.urlopen(line.removeprefix("Serving on ") + "wasm-torch.mjs") as r:
+            assert r.headers["Content-Type"] == "text/javascript"
+            assert (r.headers["Cross-Origin-Embedder-Policy"] == "require-corp") is isolation
+            assert (r.headers["Cross-Origin-Opener-Policy"] == "same-origin") is isolation
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_serve_without_a_site_says_how_to_build_one(tmp_path, capsys):
+    assert main(["serve", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err and "tools/build_site.py" in err
