@@ -84,6 +84,8 @@ class OpCode(enum.IntEnum):
     # 90..109: recurrent, attention and indexing ops (since 1.3; passes/lower_sequence.py, ...)
     GRU = 90         # one layer direction: inputs x, w_ih, w_hh, b_ih, b_hh, h0 -> y, h_n; params as LSTM
     RNN = 91         # as GRU; params (flags: 4 = relu nonlinearity, else tanh; state index)
+    SDPA = 92        # scaled dot-product attention: inputs q, k, v[, mask]; params (flags: 1 = causal; scale)
+    RMS_NORM = 93    # over the trailing row length elements: inputs x[, gamma]; params (row length, eps)
 
 
 # Operand counts (min inputs, max inputs, outputs) and attribute layout per op code.
@@ -96,7 +98,7 @@ OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 
                OpCode.LAYER_NORM: (1, 3, 1), OpCode.SOFTMAX: (1, 1, 1), OpCode.MATMUL: (2, 2, 1),
                OpCode.TRANSPOSE: (1, 1, 1), OpCode.SLICE: (1, 1, 1), OpCode.EXPAND: (1, 1, 1),
                OpCode.LSTM: (7, 7, 3), OpCode.CAT: (1, 8, 1), OpCode.FLIP: (1, 1, 1),
-               OpCode.GRU: (6, 6, 2), OpCode.RNN: (6, 6, 2)}
+               OpCode.GRU: (6, 6, 2), OpCode.RNN: (6, 6, 2), OpCode.SDPA: (3, 4, 1), OpCode.RMS_NORM: (1, 2, 1)}
 _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff"), OpCode.ADD: struct.Struct("<"),
           OpCode.RESHAPE: struct.Struct("<"), OpCode.COPY: struct.Struct("<"),
           OpCode.CONV2D: struct.Struct("<10Ifff"), OpCode.BATCH_NORM: struct.Struct("<fff"),
@@ -108,7 +110,8 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
           OpCode.SOFTMAX: struct.Struct("<I"), OpCode.MATMUL: struct.Struct("<I"),
           OpCode.TRANSPOSE: struct.Struct("<8I"), OpCode.SLICE: struct.Struct("<III"),
           OpCode.EXPAND: struct.Struct("<"), OpCode.LSTM: struct.Struct("<II"), OpCode.CAT: struct.Struct("<I"),
-          OpCode.FLIP: struct.Struct("<I"), OpCode.GRU: struct.Struct("<II"), OpCode.RNN: struct.Struct("<II")}
+          OpCode.FLIP: struct.Struct("<I"), OpCode.GRU: struct.Struct("<II"), OpCode.RNN: struct.Struct("<II"),
+          OpCode.SDPA: struct.Struct("<If"), OpCode.RMS_NORM: struct.Struct("<If")}
 # Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
 PARAM_CODES = frozenset(code for code in OpCode if code > OpCode.COPY)
 # Op codes whose last two attributes are a clamp epilogue (PlanOp.min, max) after their params.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wt_attention.h"
 #include "wt_model.h"
 #include "wt_sequence.h"
 #include "wt_transformer.h"
@@ -131,6 +132,11 @@ static uint64_t step_work(const wt_plan* plan, const wt_op* op) {
     case WT_OP_GRU:
     case WT_OP_RNN:
       return UINT64_MAX; /* one step loops over the whole sequence */
+    case WT_OP_SDPA: { /* two products: L x S x E and L x Ev x S per batch */
+      const wt_value* q = &plan->values[op->in[0]];
+      const wt_value* k = &plan->values[op->in[1]];
+      return out * k->dims[k->rank - 2] + out / y->dims[y->rank - 1] * k->dims[k->rank - 2] * q->dims[q->rank - 1];
+    }
     case WT_OP_GEMM:
     case WT_OP_MATMUL: {
       const wt_value* x = &plan->values[op->in[0]];
@@ -208,13 +214,16 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
     if (op->code == WT_OP_RESHAPE) continue; /* zero-copy: the output already aliases the input */
     if (op->code == WT_OP_GEMM) {
       build_gemm(m, plan, op, s, &next_packed, threads);
-    } else if (wt_vision_op(op->code) || wt_transformer_op(op->code) || wt_sequence_op(op->code)) {
+    } else if (wt_vision_op(op->code) || wt_transformer_op(op->code) || wt_sequence_op(op->code) ||
+               wt_attention_op(op->code)) {
       size_t need = 0;
       m->n_steps++; /* owned by the model from here, so destroy frees it on failure */
       status = wt_vision_op(op->code)
                    ? wt_vision_build(plan, op, m->arena, m->weights, s, threads, &need)
                : wt_transformer_op(op->code)
                    ? wt_transformer_build(plan, op, m->arena, m->weights, s, threads, &need)
+               : wt_attention_op(op->code)
+                   ? wt_attention_build(plan, op, m->arena, m->weights, s, threads, &need)
                    : wt_sequence_build(plan, op, m->arena, m->weights, s, threads, &need);
       if (status != WT_OK) return status;
       if (need > scratch_bytes) scratch_bytes = need;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "wt_plan.h"
+#include "wt_attention.h"
 #include "wt_check.h"
 #include "wt_sequence.h"
 #include "wt_sha256.h"
@@ -75,6 +76,7 @@ static int check_reshape(const wt_plan*, const wt_op*, uint32_t);
 static int check_vision(const wt_plan*, const wt_op*, uint32_t);
 static int check_transformer(const wt_plan*, const wt_op*, uint32_t);
 static int check_sequence(const wt_plan*, const wt_op*, uint32_t);
+static int check_attention(const wt_plan*, const wt_op*, uint32_t);
 
 static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_GEMM] = {"gemm", 2, 3, 1, 12, check_gemm},
@@ -103,6 +105,8 @@ static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_FLIP] = {"flip", 1, 1, 1, WT_FLIP_ATTR_BYTES, check_sequence},
     [WT_OP_GRU] = {"gru", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
     [WT_OP_RNN] = {"rnn", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
+    [WT_OP_SDPA] = {"sdpa", 3, 4, 1, WT_SDPA_ATTR_BYTES, check_attention},
+    [WT_OP_RMS_NORM] = {"rms_norm", 1, 2, 1, WT_RMS_NORM_ATTR_BYTES, check_attention},
 };
 
 static const op_desc* op_desc_of(uint16_t code) {
@@ -228,6 +232,12 @@ static int check_sequence(const wt_plan* plan, const wt_op* op, uint32_t index) 
   return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
 }
 
+static int check_attention(const wt_plan* plan, const wt_op* op, uint32_t index) {
+  char detail[200];
+  const int status = wt_attention_check(plan, op, detail, sizeof detail);
+  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
+}
+
 /* Every operand is float32, except int64 ids where an op reads them and int64 reshapes. */
 static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
   for (uint32_t j = 0; j < (uint32_t)op->n_in + op->n_out; j++) {
@@ -236,7 +246,7 @@ static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
     if (dtype == WT_DTYPE_F32) continue;
     if (op->code == WT_OP_RESHAPE && plan->values[op->in[0]].dtype == plan->values[op->out[0]].dtype)
       continue;
-    if (wt_transformer_int64_operand(op, j)) continue;
+    if (wt_transformer_int64_operand(op, j) || wt_attention_other_dtype(op, j)) continue;
     return op_fail(op, index, WT_E_OPERANDS, "operand %u has dtype code %u, this op reads float32",
                    j, dtype);
   }

@@ -62,6 +62,8 @@ enum wt_opcode {
   /* 90..109: recurrent, attention and indexing ops (ops_sequence.c, ...) */
   WT_OP_GRU = 90, /* one layer direction: in (x, w_ih, w_hh, b_ih, b_hh, h0), out (y, h_n) */
   WT_OP_RNN = 91, /* as GRU; attrs flag WT_RNN_FLAG_RELU picks relu over tanh */
+  WT_OP_SDPA = 92,     /* in (q, k, v[, mask]): attrs (flags, scale); ops_attention.c */
+  WT_OP_RMS_NORM = 93, /* in (x[, gamma]): attrs (row length, eps) */
   WT_OP_COUNT = 110,
 };
 

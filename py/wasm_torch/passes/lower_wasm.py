@@ -162,12 +162,13 @@ _LOWER = {"linear": _linear, "addmm": _addmm, "relu": _clamp, "clamp": _clamp, "
 def lower_for_wasm(g: Graph) -> Lowered:
     """Raises UnsupportedError listing every op (with its source) the wasm kernels cannot run."""
     from .layout import plan_layout
+    from .lower_attention import LOWER as ATTENTION
     from .lower_linalg import LOWER as LINALG
     from .lower_sequence import LOWER as SEQUENCE
     from .lower_transformer import INT64_INPUT_OK, LOWER, drop_unused
     from .lower_vision import install
 
-    table = install({**_LOWER, **LOWER, **SEQUENCE, **LINALG}, _LOWER)
+    table = install({**_LOWER, **LOWER, **SEQUENCE, **LINALG, **ATTENTION}, _LOWER)
     c = _Ctx(g, layout=plan_layout(g))
     for i, name in enumerate(g.inputs):
         meta = g.values[name]
