@@ -6,6 +6,7 @@ import functools
 import http.server
 import socketserver
 import threading
+from typing import Any
 
 ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -32,10 +33,22 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
         pass
 
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        # what each request cost: tests check which files a page fetched, tools sum the bytes
+        sent = 0
+        while chunk := source.read(1 << 16):
+            outputfile.write(chunk)
+            sent += len(chunk)
+        self.server.served.append((self.path.split("?")[0], sent))
+
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.served: list[tuple[str, int]] = []  # (path, body bytes) per response, in order
 
 
 def make_server(directory: str, port: int = 8000, isolate: bool = True,

@@ -157,7 +157,7 @@ export class Model {
     this.summary = summary;        // the inspect document (null for a .wtm loaded directly)
     this.plan = plan;              // the .wtm bytes (download them to skip conversion next time)
     this.source = source;          // 'converted' | 'cache' | 'wtm'
-    this.timings = timings;        // ms per loading stage
+    this.timings = timings;        // ms: convertMs (incl. waiting for Pyodide), pythonMs {convert, plan}, loadMs, totalMs
     this.stats = loaded.stats;
   }
 
@@ -243,7 +243,9 @@ export class WASMTorch {
         source = 'cache';
         onProgress({ stage: 'cache', loaded: 1, total: 1 });
       } else {
-        ({ plan, summary } = await this.convert(bytes, fileName, weightBytes, weights?.name, inputShapes, onProgress));
+        let seconds;
+        ({ plan, summary, seconds } = await this.convert(bytes, fileName, weightBytes, weights?.name, inputShapes, onProgress));
+        timings.pythonMs = Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, v * 1000]));
         source = 'converted';
         await cacheOp(db, 'readwrite', (s) => s.put({ plan: plan.slice().buffer, summary }, key));
       }
@@ -280,7 +282,7 @@ export class WASMTorch {
         throw new WASMTorchError(`${name}: unsupported ops${r.summary.unsupported_by ? ` (${r.summary.unsupported_by})` : ''}: ${ops}`,
           { summary: r.summary });
       }
-      return { plan: r.plan, summary: r.summary };
+      return { plan: r.plan, summary: r.summary, seconds: r.seconds };
     } finally {
       converter.listeners.delete(forward);
     }
