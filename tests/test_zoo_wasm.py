@@ -52,7 +52,6 @@ NOT_YET = {
     "shape_arith": "floor division",
     "slicing": "index_select, gather",
     "softmax_family": "softmax over a dim other than the last",
-    "transformer_encoder": "scaled_dot_product_attention",
     "type_conversions": "casts, int32/float64/uint8 outputs",
     "unary_math": "pow, log, erf, trig, rounding ops",
     "upsample": "upsample_nearest2d, upsample_bilinear2d",
