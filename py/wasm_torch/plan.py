@@ -21,7 +21,7 @@ from .errors import FormatError, UnsupportedError
 
 MAGIC = b"\x89WTM\r\n\x1a\n"  # PNG-style: a non-ASCII byte, then CR LF, ^Z, LF catch text-mode mangling
 VERSION_MAJOR = 1
-VERSION_MINOR = 3  # the newest minor this writer knows; plans get the lowest they need
+VERSION_MINOR = 4  # the newest minor this writer knows; plans get the lowest they need
 ENVELOPE_BYTES = 64
 HEADER_BYTES = 64
 VALUE_BYTES = 56
@@ -36,8 +36,8 @@ MAX_VALUES = 1 << 20
 MAX_OPS = 1 << 20
 MAX_IO = 1024
 
-DTYPE_CODES = {"float32": 1, "int64": 2}  # int64 since 1.1 (embedding ids)
-ITEMSIZE = {"float32": 4, "int64": 8}
+DTYPE_CODES = {"float32": 1, "int64": 2, "bool": 3}  # int64 since 1.1 (embedding ids), bool since 1.4
+ITEMSIZE = {"float32": 4, "int64": 8, "bool": 1}
 DTYPE_NAMES = {v: k for k, v in DTYPE_CODES.items()}
 SPACE_ARENA = 0
 SPACE_WEIGHTS = 1
@@ -81,6 +81,13 @@ class OpCode(enum.IntEnum):
                      # params (flags: 1 = batch_first, 2 = reverse; state index)
     CAT = 41         # y = cat(inputs, dim); params (dim,)
     FLIP = 42        # y = x.flip(dim); params (dim,)
+    # 50..69: dtype-aware elementwise ops and reductions (since 1.4; passes/lower_dtype.py)
+    CAST = 50        # y = x converted to y's dtype (float32, int64, bool)
+    ELEMWISE = 51    # y = a OP b broadcast, a and b of one dtype; params (op,): wt_elemwise_op
+    WHERE = 52       # y = cond ? a : b broadcast; inputs cond (bool), a, b
+    MAP = 53         # y = op(x) on int64/bool, float32 -> bool tests; params (op,): wt_map_op
+    REDUCE = 54      # y = reduce x over dims [start, end); params (op, start, end, p)
+    SCAN = 55        # cumsum/cumprod along dim; params (op, dim)
     # 90..109: recurrent, attention and indexing ops (since 1.3; passes/lower_sequence.py, ...)
     GRU = 90         # one layer direction: inputs x, w_ih, w_hh, b_ih, b_hh, h0 -> y, h_n; params as LSTM
     RNN = 91         # as GRU; params (flags: 4 = relu nonlinearity, else tanh; state index)
@@ -98,6 +105,8 @@ OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 
                OpCode.LAYER_NORM: (1, 3, 1), OpCode.SOFTMAX: (1, 1, 1), OpCode.MATMUL: (2, 2, 1),
                OpCode.TRANSPOSE: (1, 1, 1), OpCode.SLICE: (1, 1, 1), OpCode.EXPAND: (1, 1, 1),
                OpCode.LSTM: (7, 7, 3), OpCode.CAT: (1, 8, 1), OpCode.FLIP: (1, 1, 1),
+               OpCode.CAST: (1, 1, 1), OpCode.ELEMWISE: (2, 2, 1), OpCode.WHERE: (3, 3, 1),
+               OpCode.MAP: (1, 1, 1), OpCode.REDUCE: (1, 1, 1), OpCode.SCAN: (1, 1, 1),
                OpCode.GRU: (6, 6, 2), OpCode.RNN: (6, 6, 2), OpCode.SDPA: (3, 4, 1), OpCode.RMS_NORM: (1, 2, 1)}
 _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff"), OpCode.ADD: struct.Struct("<"),
           OpCode.RESHAPE: struct.Struct("<"), OpCode.COPY: struct.Struct("<"),
@@ -110,7 +119,9 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
           OpCode.SOFTMAX: struct.Struct("<I"), OpCode.MATMUL: struct.Struct("<I"),
           OpCode.TRANSPOSE: struct.Struct("<8I"), OpCode.SLICE: struct.Struct("<III"),
           OpCode.EXPAND: struct.Struct("<"), OpCode.LSTM: struct.Struct("<II"), OpCode.CAT: struct.Struct("<I"),
-          OpCode.FLIP: struct.Struct("<I"), OpCode.GRU: struct.Struct("<II"), OpCode.RNN: struct.Struct("<II"),
+          OpCode.FLIP: struct.Struct("<I"), OpCode.CAST: struct.Struct("<"), OpCode.ELEMWISE: struct.Struct("<I"),
+          OpCode.WHERE: struct.Struct("<"), OpCode.MAP: struct.Struct("<I"), OpCode.REDUCE: struct.Struct("<IIIf"),
+          OpCode.SCAN: struct.Struct("<II"), OpCode.GRU: struct.Struct("<II"), OpCode.RNN: struct.Struct("<II"),
           OpCode.SDPA: struct.Struct("<If"), OpCode.RMS_NORM: struct.Struct("<If")}
 # Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
 PARAM_CODES = frozenset(code for code in OpCode if code > OpCode.COPY)
@@ -243,6 +254,8 @@ def build_plan(graph: Any) -> Plan:
     minor = 0 if all(op.code <= OpCode.COPY for op in ops) and all(v.dtype == "float32" for v in values.values()) else 1
     minor = 2 if any(op.code >= OpCode.LSTM for op in ops) else minor
     minor = 3 if any(op.code >= OpCode.GRU for op in ops) else minor
+    if any(OpCode.CAST <= op.code <= OpCode.SCAN for op in ops) or any(v.dtype == "bool" for v in values.values()):
+        minor = 4
     return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes, minor)
 
 

@@ -7,8 +7,8 @@
 //     tighter accuracy budget per family (ACCURACY below: the approximations are meant to sit
 //     near float32 rounding, far inside the project tolerance);
 //   - wasmsimd against the scalar twin: bit for bit (NaN == NaN) where the two run the same IEEE
-//     operations (relu, clamp, leaky_relu, hardswish, hardsigmoid, abs, neg, sqrt, rsqrt, every
-//     binary op), otherwise within TWIN_TOL = 2e-6 abs + 2e-6 rel (the wasmsimd exp/tanh/erf/
+//     operations (relu, clamp, leaky_relu, hardswish, hardsigmoid, abs, neg, sqrt, rsqrt, floor,
+//     ceil, trunc, round, sign, square, every binary op), otherwise within TWIN_TOL = 2e-6 abs + 2e-6 rel (the wasmsimd exp/tanh/erf/
 //     log1p approximations vs libm), or the family's accuracy budget where only the summation
 //     order differs (softmax, layer_norm);
 //   - sentinels around every output (no write outside it) and NaN in input gaps (no read
@@ -48,6 +48,12 @@ function erf(x) {
     sum += term;
   }
   return (Math.sign(x) * 2 / Math.sqrt(Math.PI)) * Math.exp(-ax * ax) * sum;
+}
+
+// torch.round: halves go to the even neighbour.
+function roundHalfEven(x) {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
 }
 
 function alloc(M, floats) {
@@ -133,6 +139,15 @@ const VUNARY = [
   [14, 'neg', [[]], (x) => -x, 10, true, true],
   [15, 'sqrt', [[]], Math.sqrt, 100, true, true],
   [16, 'rsqrt', [[]], (x) => 1 / Math.sqrt(x), 100, true, true],
+  [17, 'floor', [[]], Math.floor, 100, true, true],
+  [18, 'ceil', [[]], Math.ceil, 100, true, true],
+  [19, 'trunc', [[]], Math.trunc, 100, true, true],
+  [20, 'round', [[]], roundHalfEven, 100, true, true],
+  [21, 'sign', [[]], (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), 10, true, true],
+  [22, 'square', [[]], (x) => x * x, 100, true, true],
+  [23, 'erf', [[]], erf, 5, false, true],
+  [24, 'mish', [[]], (x) => x * Math.tanh(Math.log1p(Math.exp(x))), 20, false, false],
+  [25, 'log_sigmoid', [[]], (x) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x))), 30, false, false],
 ];
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, F32_MAX, -F32_MAX, 1e-30, -1e-30,
   1e-40, -1e-40, 88.8, -88.8, 100, -100, 20, -20, 5.5, -5.5, 1, -1];

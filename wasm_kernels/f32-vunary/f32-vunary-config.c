@@ -22,6 +22,15 @@
       [WT_VUNARY_NEG] = wt_f32_vneg_ukernel__##isa##_##t4,           \
       [WT_VUNARY_SQRT] = wt_f32_vsqrt_ukernel__##isa##_##t4,         \
       [WT_VUNARY_RSQRT] = wt_f32_vrsqrt_ukernel__##isa##_##t4,       \
+      [WT_VUNARY_FLOOR] = wt_f32_vfloor_ukernel__##isa##_##t4,       \
+      [WT_VUNARY_CEIL] = wt_f32_vceil_ukernel__##isa##_##t4,         \
+      [WT_VUNARY_TRUNC] = wt_f32_vtrunc_ukernel__##isa##_##t4,       \
+      [WT_VUNARY_ROUND] = wt_f32_vround_ukernel__##isa##_##t4,       \
+      [WT_VUNARY_SIGN] = wt_f32_vsign_ukernel__##isa##_##t4,         \
+      [WT_VUNARY_SQUARE] = wt_f32_vsqr_ukernel__##isa##_##t4,        \
+      [WT_VUNARY_ERF] = wt_f32_verf_ukernel__##isa##_##t1,           \
+      [WT_VUNARY_MISH] = wt_f32_vmish_ukernel__##isa##_##t1,         \
+      [WT_VUNARY_LOG_SIGMOID] = wt_f32_vlogsigmoid_ukernel__##isa##_##t1, \
   }
 
 static const wt_vunary_config vunary_configs[WT_ELEMENTWISE_VARIANT_COUNT] = {

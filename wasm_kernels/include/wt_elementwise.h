@@ -40,10 +40,16 @@ enum wt_elementwise_variant {
  *                1/alpha; input_scale must be > 0)
  *   SOFTPLUS     beta * x > threshold ? x : log1p(exp(beta * x)) / beta
  *   EXP, ABS, NEG, SQRT, RSQRT (= 1 / sqrt(x))
+ *   FLOOR, CEIL, TRUNC, ROUND (half to even, as torch.round), SQUARE
+ *   SIGN         1 / -1, +0 for zeros and NaN (as torch.sign)
+ *   ERF          erf(x)
+ *   MISH         x * tanh(softplus(x))
+ *   LOG_SIGMOID  min(x, 0) - log1p(exp(-|x|))
  *
  * The wasmsimd kernels of RELU, CLAMP, LEAKY_RELU, HARDSWISH, HARDSIGMOID, ABS, NEG, SQRT and
- * RSQRT are bit-identical to their scalar twins. The transcendental ones (SIGMOID, TANH, SILU,
- * GELU, GELU_TANH, ELU, SOFTPLUS, EXP) use range-reduced polynomial / rational approximations
+ * RSQRT, FLOOR, CEIL, TRUNC, ROUND, SIGN and SQUARE are bit-identical to their scalar twins. The
+ * transcendental ones (SIGMOID, TANH, SILU, GELU, GELU_TANH, ELU, SOFTPLUS, EXP, ERF, MISH,
+ * LOG_SIGMOID) use range-reduced polynomial / rational approximations
  * (f32-vunary/f32-vmath-wasmsimd.c.inc) accurate to a few float32 ulp; their scalar twins call
  * libm (expf, expm1f, tanhf, erff, log1pf), so the two agree to a tolerance, not bit for bit. */
 enum wt_vunary_op {
@@ -64,7 +70,16 @@ enum wt_vunary_op {
   WT_VUNARY_NEG = 14,
   WT_VUNARY_SQRT = 15,
   WT_VUNARY_RSQRT = 16,
-  WT_VUNARY_OP_COUNT = 17,
+  WT_VUNARY_FLOOR = 17,
+  WT_VUNARY_CEIL = 18,
+  WT_VUNARY_TRUNC = 19,
+  WT_VUNARY_ROUND = 20,
+  WT_VUNARY_SIGN = 21,
+  WT_VUNARY_SQUARE = 22,
+  WT_VUNARY_ERF = 23,
+  WT_VUNARY_MISH = 24,
+  WT_VUNARY_LOG_SIGMOID = 25,
+  WT_VUNARY_OP_COUNT = 26,
 };
 
 /* Operator attributes; each op reads only its own member. */
@@ -112,6 +127,15 @@ WT_DECLARE_VUNARY(vabs, x4)
 WT_DECLARE_VUNARY(vneg, x4)
 WT_DECLARE_VUNARY(vsqrt, x4)
 WT_DECLARE_VUNARY(vrsqrt, x4)
+WT_DECLARE_VUNARY(vfloor, x4)
+WT_DECLARE_VUNARY(vceil, x4)
+WT_DECLARE_VUNARY(vtrunc, x4)
+WT_DECLARE_VUNARY(vround, x4)
+WT_DECLARE_VUNARY(vsign, x4)
+WT_DECLARE_VUNARY(vsqr, x4)
+WT_DECLARE_VUNARY(verf, x1)
+WT_DECLARE_VUNARY(vmish, x1)
+WT_DECLARE_VUNARY(vlogsigmoid, x1)
 #undef WT_DECLARE_VUNARY
 
 typedef struct wt_vunary_config {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wt_dtype_ops.h"
 #include "wt_attention.h"
 #include "wt_model.h"
 #include "wt_sequence.h"
@@ -214,6 +215,11 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
     if (op->code == WT_OP_RESHAPE) continue; /* zero-copy: the output already aliases the input */
     if (op->code == WT_OP_GEMM) {
       build_gemm(m, plan, op, s, &next_packed, threads);
+    } else if (wt_dtype_op(op->code)) {
+      m->n_steps++; /* owned by the model from here, so destroy frees it on failure */
+      status = wt_dtype_build(plan, op, m->arena, m->weights, s, threads);
+      if (status != WT_OK) return status;
+      continue;
     } else if (wt_vision_op(op->code) || wt_transformer_op(op->code) || wt_sequence_op(op->code) ||
                wt_attention_op(op->code)) {
       size_t need = 0;

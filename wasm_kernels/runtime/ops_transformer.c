@@ -129,11 +129,13 @@ static int check_unary(const wt_plan* plan, const wt_op* op, char* detail, size_
   const uint32_t kind = wt_plan_u32(op->attrs);
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
-  /* ELU and SOFTPLUS need three parameters: not reachable through this op code. */
-  if (kind >= WT_VUNARY_OP_COUNT || kind == WT_VUNARY_ELU || kind == WT_VUNARY_SOFTPLUS)
+  const float p0 = wt_plan_f32(op->attrs + 4), p1 = wt_plan_f32(op->attrs + 8);
+  if (kind >= WT_VUNARY_OP_COUNT)
     return wt_check_fail(detail, size, WT_E_OPERANDS, "unary op %u unknown", kind);
-  if (isnan(wt_plan_f32(op->attrs + 4)) || isnan(wt_plan_f32(op->attrs + 8)))
+  if (isnan(p0) || isnan(p1))
     return wt_check_fail(detail, size, WT_E_OPERANDS, "a parameter is NaN");
+  if (kind == WT_VUNARY_SOFTPLUS && (p0 == 0.0f || isinf(p0)))
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "softplus beta %g must be finite, not 0", (double)p0);
   return wt_same_shape(x, y) ? WT_OK : mismatch(detail, size, "input 0", x, y);
 }
 
@@ -556,6 +558,13 @@ int wt_transformer_build(const wt_plan* plan, const wt_op* op, uint8_t* arena,
       p->vunary = wt_f32_vunary_config(VARIANT);
       if (p->op == WT_VUNARY_LEAKY_RELU) {
         p->uparams.leaky_relu.slope = wt_plan_f32(op->attrs + 4);
+      } else if (p->op == WT_VUNARY_ELU) { /* p0 alpha, p1 scale; input_scale 1 (elu, selu) */
+        p->uparams.elu.alpha = wt_plan_f32(op->attrs + 4);
+        p->uparams.elu.scale = wt_plan_f32(op->attrs + 8);
+        p->uparams.elu.input_scale = 1.0f;
+      } else if (p->op == WT_VUNARY_SOFTPLUS) {
+        p->uparams.softplus.beta = wt_plan_f32(op->attrs + 4);
+        p->uparams.softplus.threshold = wt_plan_f32(op->attrs + 8);
       } else {
         p->uparams.clamp.min = wt_plan_f32(op->attrs + 4);
         p->uparams.clamp.max = wt_plan_f32(op->attrs + 8);

@@ -11,6 +11,7 @@
 #include "wt_plan.h"
 #include "wt_attention.h"
 #include "wt_check.h"
+#include "wt_dtype_ops.h"
 #include "wt_sequence.h"
 #include "wt_sha256.h"
 #include "wt_transformer.h"
@@ -77,6 +78,7 @@ static int check_vision(const wt_plan*, const wt_op*, uint32_t);
 static int check_transformer(const wt_plan*, const wt_op*, uint32_t);
 static int check_sequence(const wt_plan*, const wt_op*, uint32_t);
 static int check_attention(const wt_plan*, const wt_op*, uint32_t);
+static int check_dtype_op(const wt_plan*, const wt_op*, uint32_t);
 
 static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_GEMM] = {"gemm", 2, 3, 1, 12, check_gemm},
@@ -103,6 +105,12 @@ static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_LSTM] = {"lstm", 7, 7, 3, WT_LSTM_ATTR_BYTES, check_sequence},
     [WT_OP_CAT] = {"cat", 1, 8, 1, WT_CAT_ATTR_BYTES, check_sequence},
     [WT_OP_FLIP] = {"flip", 1, 1, 1, WT_FLIP_ATTR_BYTES, check_sequence},
+    [WT_OP_CAST] = {"cast", 1, 1, 1, 0, check_dtype_op},
+    [WT_OP_ELEMWISE] = {"elemwise", 2, 2, 1, WT_ELEMWISE_ATTR_BYTES, check_dtype_op},
+    [WT_OP_WHERE] = {"where", 3, 3, 1, 0, check_dtype_op},
+    [WT_OP_MAP] = {"map", 1, 1, 1, WT_MAP_ATTR_BYTES, check_dtype_op},
+    [WT_OP_REDUCE] = {"reduce", 1, 1, 1, WT_REDUCE_ATTR_BYTES, check_dtype_op},
+    [WT_OP_SCAN] = {"scan", 1, 1, 1, WT_SCAN_ATTR_BYTES, check_dtype_op},
     [WT_OP_GRU] = {"gru", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
     [WT_OP_RNN] = {"rnn", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
     [WT_OP_SDPA] = {"sdpa", 3, 4, 1, WT_SDPA_ATTR_BYTES, check_attention},
@@ -238,8 +246,16 @@ static int check_attention(const wt_plan* plan, const wt_op* op, uint32_t index)
   return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
 }
 
-/* Every operand is float32, except int64 ids where an op reads them and int64 reshapes. */
+static int check_dtype_op(const wt_plan* plan, const wt_op* op, uint32_t index) {
+  char detail[200];
+  const int status = wt_dtype_check(plan, op, detail, sizeof detail);
+  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
+}
+
+/* Every operand is float32, except int64 ids where an op reads them, same-dtype reshapes
+ * and the dtype-aware ops (whose own rule checks their dtypes). */
 static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
+  if (wt_dtype_op(op->code)) return WT_OK;
   for (uint32_t j = 0; j < (uint32_t)op->n_in + op->n_out; j++) {
     const uint32_t id = j < op->n_in ? op->in[j] : op->out[j - op->n_in];
     const uint8_t dtype = plan->values[id].dtype;
@@ -254,7 +270,7 @@ static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
 }
 
 uint32_t wt_dtype_size(uint8_t dtype) {
-  return dtype == WT_DTYPE_F32 ? 4 : dtype == WT_DTYPE_I64 ? 8 : 0;
+  return dtype == WT_DTYPE_F32 ? 4 : dtype == WT_DTYPE_I64 ? 8 : dtype == WT_DTYPE_BOOL ? 1 : 0;
 }
 
 /* ---- framing ------------------------------------------------------------------------------ */
@@ -288,7 +304,7 @@ static int parse_value(const uint8_t* p, uint32_t index, const wt_plan* plan,
   if (itemsize == 0)
     return wt_fail(WT_E_VALUE,
                    "value %u (%.*s): dtype code %u unknown (this runtime reads float32 = 1, "
-                   "int64 = 2)",
+                   "int64 = 2, bool = 3)",
                    index, nl, v->name, v->dtype);
   if (v->space > WT_SPACE_WEIGHTS)
     return wt_fail(WT_E_VALUE, "value %u (%.*s): memory space %u unknown", index, nl, v->name,

@@ -8,7 +8,7 @@
 
 #define WT_PLAN_MAGIC "\x89WTM\r\n\x1a\n"
 #define WT_PLAN_VERSION_MAJOR 1
-#define WT_PLAN_VERSION_MINOR 3
+#define WT_PLAN_VERSION_MINOR 4
 #define WT_PLAN_ENVELOPE_BYTES 64
 #define WT_PLAN_HEADER_BYTES 64
 #define WT_PLAN_VALUE_BYTES 56
@@ -28,7 +28,11 @@
 #define WT_MAX_PACKED_BYTES (1u << 30)
 #define WT_MAX_FILE_BYTES 0x7fffffffu
 
-enum wt_dtype { WT_DTYPE_F32 = 1, WT_DTYPE_I64 = 2 /* since 1.1: embedding ids */ };
+enum wt_dtype {
+  WT_DTYPE_F32 = 1,
+  WT_DTYPE_I64 = 2,  /* since 1.1: embedding ids */
+  WT_DTYPE_BOOL = 3, /* since 1.4: one byte, 0 or 1 */
+};
 enum wt_space { WT_SPACE_ARENA = 0, WT_SPACE_WEIGHTS = 1 };
 
 enum wt_opcode {
@@ -59,6 +63,13 @@ enum wt_opcode {
   WT_OP_LSTM = 40, /* one layer direction: in (x, w_ih, w_hh, b_ih, b_hh, h0, c0), out (y, h_n, c_n) */
   WT_OP_CAT = 41,  /* y = cat(inputs, dim): attrs (dim) */
   WT_OP_FLIP = 42, /* y = x.flip(dim): attrs (dim) */
+  /* 50..69: dtype-aware elementwise ops and reductions (since 1.4; ops_dtype.c, wt_dtype_ops.h) */
+  WT_OP_CAST = 50,     /* y = x converted to y's dtype (float32, int64, bool) */
+  WT_OP_ELEMWISE = 51, /* y = a OP b broadcast, any dtype: attrs (wt_elemwise_op) */
+  WT_OP_WHERE = 52,    /* y = cond ? a : b broadcast: in (cond bool, a, b) */
+  WT_OP_MAP = 53,      /* y = op(x) on int64/bool, float32 tests: attrs (wt_map_op) */
+  WT_OP_REDUCE = 54,   /* y = reduce x over dims [start, end): attrs (op, start, end, p) */
+  WT_OP_SCAN = 55,     /* cumulative sum/product along a dim: attrs (op, dim) */
   /* 90..109: recurrent, attention and indexing ops (ops_sequence.c, ...) */
   WT_OP_GRU = 90, /* one layer direction: in (x, w_ih, w_hh, b_ih, b_hh, h0), out (y, h_n) */
   WT_OP_RNN = 91, /* as GRU; attrs flag WT_RNN_FLAG_RELU picks relu over tanh */

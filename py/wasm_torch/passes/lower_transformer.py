@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..formats.tensor import TensorData
-from ..ir import Graph, Node, Ref
+from ..ir import Node, Ref
 from ..plan import OpCode, PlanOp
 from . import lower_wasm as lw
 
@@ -264,15 +264,6 @@ def _reshape(c: lw._Ctx, n: Node) -> None:
         lw._reshape(c, n)
 
 
-def int64_input_ok(g: Graph, name: str) -> bool:
-    """An int64 model input is supported when only embeddings (index) and reshapes read it."""
-    for node in g.nodes:
-        refs = [r.name for r in node.input_refs()]
-        if name in refs and node.op not in ("index", "reshape"):
-            return False
-    return True
-
-
 def drop_unused(ops: list[PlanOp], keep: set[str]) -> list[PlanOp]:
     """Drops ops no later op or output reads (a transpose folded into a matmul)."""
     needed = set(keep)
@@ -284,7 +275,6 @@ def drop_unused(ops: list[PlanOp], keep: set[str]) -> list[PlanOp]:
     return kept[::-1]
 
 
-INT64_INPUT_OK = int64_input_ok
 LOWER: dict[str, Callable[[lw._Ctx, Node], None]] = {
     "index": _embedding, "arange": _arange, "full": _full, "add": _binary, "sub": _binary, "mul": _binary,
     "div": _binary, "gelu": _unary, "reciprocal": _unary, "leaky_relu": _unary, **{op: _unary for op in _UNARY},

@@ -135,16 +135,12 @@ def _mean(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable])
         return fallback(c, n)
     c.layout.node_nhwc = True  # read the input as it is stored (NHWC)
     x = c.layout.to_nhwc(c, c.tensor(a["self"], "self", "mean"))
+    # [N, 1, 1, C] NHWC holds the same bytes as torch's [N, C, 1, 1] (keepdim) or [N, C]
     out = n.outputs[0]
-    pooled = out
-    if not a.get("keepdim"):
-        pooled = f"{out}_pooled"
-        c.extra[pooled] = (shape[0], 1, 1, shape[1])
-    else:
-        c.extra[out] = (shape[0], 1, 1, shape[1])
+    pooled = f"{out}_pooled"
+    c.extra[pooled] = (shape[0], 1, 1, shape[1])
     c.ops.append(_op(OpCode.ADAPTIVE_AVG_POOL2D, [x], pooled, "mean", n.source, ()))
-    if pooled != out:
-        c.ops.append(_op(OpCode.RESHAPE, [pooled], out, "mean", n.source, None))
+    c.ops.append(_op(OpCode.RESHAPE, [pooled], out, "mean", n.source, None))
 
 
 def _op(code: OpCode, inputs: list[str], out: str, name: str, source: str, params: Any) -> PlanOp:

@@ -50,6 +50,7 @@ class _Ctx:
     problems: list[tuple[str, str]] = field(default_factory=list)
     extra: dict[str, tuple[int, ...]] = field(default_factory=dict)  # values the lowering adds (COPY targets)
     folded: dict[str, Any] = field(default_factory=dict)  # constants the lowering adds (arange) -> TensorData
+    dtypes: dict[str, str] = field(default_factory=dict)  # values the lowering adds that are not float32
     layout: Any = None  # passes/layout.py's Layout: which activations are stored NHWC (vision ops)
 
     def shape(self, ref: Ref) -> tuple[int, ...]:
@@ -163,16 +164,18 @@ def lower_for_wasm(g: Graph) -> Lowered:
     """Raises UnsupportedError listing every op (with its source) the wasm kernels cannot run."""
     from .layout import plan_layout
     from .lower_attention import LOWER as ATTENTION
+    from .lower_dtype import DTYPES
+    from .lower_dtype import install as install_dtype
     from .lower_linalg import LOWER as LINALG
     from .lower_sequence import LOWER as SEQUENCE
-    from .lower_transformer import INT64_INPUT_OK, LOWER, drop_unused
+    from .lower_transformer import LOWER, drop_unused
     from .lower_vision import install
 
-    table = install({**_LOWER, **LOWER, **SEQUENCE, **LINALG, **ATTENTION}, _LOWER)
+    table = install(install_dtype({**_LOWER, **LOWER, **SEQUENCE, **LINALG, **ATTENTION}), _LOWER)
     c = _Ctx(g, layout=plan_layout(g))
     for i, name in enumerate(g.inputs):
         meta = g.values[name]
-        if meta.dtype != "float32" and not (meta.dtype == "int64" and INT64_INPUT_OK(g, name)):
+        if meta.dtype not in DTYPES:  # the ops reading an input check its dtype
             user = g.input_names[i] if i < len(g.input_names) else name
             c.problems.append((f"input {user} ({meta.dtype})", ""))
     for node in g.nodes:
@@ -190,7 +193,7 @@ def lower_for_wasm(g: Graph) -> Lowered:
         user = g.output_names[i] if i < len(g.output_names) else f"output_{i}"
         if name in c.transposed:
             c.problems.append(("permute (returned as an output)", c.transposed[name][1].source))
-        elif g.values[name].dtype != "float32":
+        elif g.values[name].dtype not in DTYPES:
             c.problems.append((f"output {user} ({g.values[name].dtype})", ""))
         elif _in_weights(c, name):
             name = _copy_out(c, name)
@@ -205,7 +208,7 @@ def lower_for_wasm(g: Graph) -> Lowered:
     if c.problems:
         raise UnsupportedError("the wasm backend cannot run this model", list(dict.fromkeys(c.problems)))
     constants = {n: d for n, d in {**g.constants, **c.folded}.items() if n in used}
-    dtypes = {n: g.values[n].dtype if n in g.values else "float32" for n in used}
+    dtypes = {n: c.dtypes.get(n, g.values[n].dtype if n in g.values else "float32") for n in used}
     return Lowered(c.ops, inputs, outputs, shapes, constants, {n: d for n, d in dtypes.items() if d != "float32"})
 
 
@@ -222,5 +225,8 @@ def _copy_out(c: _Ctx, name: str) -> str:
     while copy in c.g.values or copy in c.extra:
         copy, i = f"{name}_out{i}", i + 1
     c.extra[copy] = tuple(c.g.values[name].shape)
-    c.ops.append(PlanOp(OpCode.COPY, [name], [copy], "copy", f"output {name}"))
+    dtype = c.g.values[name].dtype
+    c.dtypes[copy] = dtype
+    # COPY moves float32; a CAST to the same dtype copies the others
+    c.ops.append(PlanOp(OpCode.COPY if dtype == "float32" else OpCode.CAST, [name], [copy], "copy", f"output {name}"))
     return copy
