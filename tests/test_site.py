@@ -4,6 +4,7 @@ output compared to torch's."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -212,6 +213,11 @@ def test_serve_command_prints_the_url_and_sends_the_headers(site_dist, isolation
             assert r.headers["Content-Type"] == "text/javascript"
             assert (r.headers["Cross-Origin-Embedder-Policy"] == "require-corp") is isolation
             assert (r.headers["Cross-Origin-Opener-Policy"] == "same-origin") is isolation
+        wasm = "pyodide/pyodide.asm.wasm"
+        req = urllib.request.Request(line.removeprefix("Serving on ") + wasm, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req) as r:  # the precompressed twin, decoded to the very same bytes
+            assert r.headers["Content-Encoding"] == "gzip" and r.headers["Content-Type"] == "application/wasm"
+            assert gzip.decompress(r.read()) == (Path(site_dist) / wasm).read_bytes()
     finally:
         proc.terminate()
         proc.wait(10)

@@ -13,6 +13,7 @@ Layout of OUT (every path same-origin; nothing is fetched from a CDN at run time
     wheels/<our wheel>                 built with `build` from this checkout
     samples/tiny_cnn.pt2               the built-in sample model
     site.json                          {version, wheel, sample}: what the page and workers load
+    *.gz                               precompressed twins of the big text and .wasm files
 Needs: `npm ci` done (node_modules/pyodide), the kernels built (`make -C wasm_kernels`), and `build` +
 setuptools in this Python (tools/setup.sh installs them).
 """
@@ -20,6 +21,7 @@ setuptools in this Python (tools/setup.sh installs them).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import shutil
 import subprocess
@@ -35,6 +37,7 @@ PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 KERNEL_FILES = ("wasm-torch-kernels.mjs", "wasm-torch-kernels.wasm", "wasm-torch-kernels-mt.mjs",
                 "wasm-torch-kernels-mt.wasm", "wasm-torch-kernels-mt.worker.js")
 SAMPLE = "tiny_cnn.pt2"
+COMPRESSIBLE = {".wasm", ".mjs", ".js", ".json", ".html", ".css", ".pt2"}
 
 
 def _need(path: Path, how: str) -> Path:
@@ -73,6 +76,7 @@ def build_site(out: Path, wheel: Path | None = None) -> dict[str, object]:
         shutil.copy2(_need(pyodide / name, "run `npm ci`"), out / "pyodide" / name)
     shutil.copy2(PACKAGE / "samples" / SAMPLE, out / "samples" / SAMPLE)
     wheel = Path(shutil.copy2(wheel, out / "wheels" / wheel.name)) if wheel else build_wheel(out / "wheels")
+    precompress(out)
     from wasm_torch import __version__
 
     info = {"version": __version__, "wheel": f"wheels/{wheel.name}", "sample": f"samples/{SAMPLE}"}
@@ -80,8 +84,16 @@ def build_site(out: Path, wheel: Path | None = None) -> dict[str, object]:
     return info
 
 
+def precompress(out: Path, min_bytes: int = 4096) -> None:
+    """X.gz beside every big compressible file, for servers that send precompressed files
+    (`wasm-torch serve`, nginx gzip_static, ...); zip archives and wheels are compressed already."""
+    for p in list(out.rglob("*")):
+        if p.is_file() and p.suffix in COMPRESSIBLE and p.stat().st_size >= min_bytes:
+            p.with_name(p.name + ".gz").write_bytes(gzip.compress(p.read_bytes(), 6, mtime=0))
+
+
 def site_bytes(out: Path) -> int:
-    return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return sum(p.stat().st_size for p in out.rglob("*") if p.is_file() and p.suffix != ".gz")
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import torch  # noqa: E402
 from browser_util import start_chromium, stop_chromium, wait_for  # noqa: E402
-from build_site import build_site  # noqa: E402
+from build_site import build_site, site_bytes  # noqa: E402
 from models import reference  # noqa: E402
 from wasm_torch.model import load  # noqa: E402
 from wasm_torch.plan import build_plan, write_plan  # noqa: E402
@@ -105,12 +105,12 @@ def main(argv: list[str] | None = None) -> None:
                 runs[mode].append(visit(srv, url, name, mode == "warm"))
         srv.shutdown()
         cpython_ms = cpython_convert_ms(site / name, args.repeat)
-        site_bytes = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) - (site / name).stat().st_size
+        whole_site = site_bytes(site) - (site / name).stat().st_size
 
     def med(mode: str, fn: Any) -> float:
         return statistics.median(fn(r) for r in runs[mode])
 
-    report = {"model": args.model, "visits": args.repeat, "site_bytes": site_bytes, "cpython_convert_ms": cpython_ms}
+    report = {"model": args.model, "visits": args.repeat, "site_bytes": whole_site, "cpython_convert_ms": cpython_ms}
     print(f"\n{args.model}, {args.repeat} visits per mode, medians; threads {runs['cold'][0]['runtime']['threads']}")
     print(f"{'':34}{'cold':>12}{'warm':>12}")
     rows = [("drop -> model ready (ms)", lambda r: r["readyMs"]),
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     for label, fn in rows:
         print(f"{label:34}{med('cold', fn):12.1f}{med('warm', fn):12.1f}")
         report[label] = {"cold": med("cold", fn), "warm": med("warm", fn)}
-    print(f"conversion on CPython (ms): {cpython_ms:.1f}; whole site: {site_bytes / 1e6:.1f} MB")
+    print(f"conversion on CPython (ms): {cpython_ms:.1f}; whole site: {whole_site / 1e6:.1f} MB")
     if args.json:
         Path(args.json).write_text(json.dumps({**report, "runs": runs}, indent=1))
 
