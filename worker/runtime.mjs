@@ -45,7 +45,8 @@ function describe(io) {
 
 function stats(entry) {
   const s = entry.model.memoryStats();
-  return { wasmBytes: s.wasmMemoryBytes, arenaBytes: s.arenaBytes, weightBytes: s.weightBytes + s.packedWeightBytes,
+  // weightBytes: all the model holds but the arena (weights as packed/folded at load, per-op state)
+  return { wasmBytes: s.wasmMemoryBytes, arenaBytes: s.arenaBytes, weightBytes: s.modelBytes - s.arenaBytes,
     threads: s.threads };
 }
 

@@ -127,6 +127,7 @@ export class PlanModel {
       packedWeightBytes: M._wt_model_packed_bytes(this.handle),
       weightBytes: M._wt_model_weights_bytes(this.handle),
       wasmMemoryBytes: M.HEAPU8.buffer.byteLength,
+      modelBytes: this.heapBytes,  // everything the model holds on the C heap, arena included
       allocCalls: M._wt_alloc_count(),
       threads: M._wt_model_threads(this.handle),
     };
@@ -165,11 +166,14 @@ export function loadPlan(M, bytes, { threads = 1 } = {}) {
     throw new PlanError(13, `${threads} threads need ${threads - 1} idle Workers, ${readyWorkers(M)} are `
       + `ready: await prepareThreads(M, ${threads}) before loadPlan`);
   const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const heapBefore = M._wt_heap_bytes_in_use();
   const ptr = M._wt_alloc(Math.max(data.length, 1));
   if (ptr === 0) throw new PlanError(12, `out of memory copying a ${data.length}-byte plan`);
   M.HEAPU8.set(data, ptr);
   const handle = M._wt_model_load(ptr, data.length, threads);
   M._wt_free(ptr);  // the model keeps what it needs (packed weights, a copy of other constants)
   if (handle === 0) throw lastError(M);
-  return new PlanModel(M, handle);
+  const model = new PlanModel(M, handle);
+  model.heapBytes = M._wt_heap_bytes_in_use() - heapBefore;
+  return model;
 }
