@@ -227,3 +227,22 @@ def test_serve_without_a_site_says_how_to_build_one(tmp_path, capsys):
     assert main(["serve", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path) in err and "tools/build_site.py" in err
+
+
+def test_scripted_model_with_input_specs_and_a_weights_file(site, drv, tmp_path):
+    """Options: shapes (and dtypes) for a scripted TorchScript file, and a safetensors weight swap."""
+    open_page(drv, site["url"])
+    path, inputs, refs, _ = zoo_cache.reference_case("bert_tiny", "script")
+    spec = ",".join(map(str, inputs[0].shape)) + ":int64"
+    drv.find_element("id", "options").click()
+    drv.find_element("id", "input-shapes").send_keys(spec)
+    assert choose_model(drv, path) == "ready", drv.execute_script("return APP.error")
+    assert_outputs(run_on(drv, npy_inputs(inputs, tmp_path), runs=1), refs, f"bert_tiny script.pt ({spec})")
+
+    folder = zoo_cache.zoo_dir() / "tiny_cnn"
+    info = zoo_cache.manifest()["entries"]["tiny_cnn"]
+    drv.find_element("id", "input-shapes").clear()
+    drv.find_element("id", "weights").send_keys(str(folder / "swap" / zoo_cache.WEIGHT_FILES["safetensors"]))
+    assert choose_model(drv, folder / "export.pt2") == "ready", drv.execute_script("return APP.error")
+    got = run_on(drv, npy_inputs(zoo_cache.load_arrays(folder, "in", info["n_inputs"]), tmp_path), runs=1)
+    assert_outputs(got, zoo_cache.load_arrays(folder / "swap", "out", info["n_outputs"]), "tiny_cnn + safetensors")

@@ -3,7 +3,7 @@
 // `inspect --json` summary with wasm_torch.web.to_plan; Python here can also run models on the kernel
 // module (runtime/pyodide_bridge.mjs), as in JupyterLite.
 // Posts {type: 'progress', stage, loaded, total} while booting and converting, {type: 'ready', ...}
-// once booted; replies to {id, cmd: 'convert', bytes, name, weights?, weightsName?, inputShapes?}
+// once booted; replies to {id, cmd: 'convert', bytes, name, weights?, weightsName?, inputShapes?, inputDtypes?}
 // with {id, plan (transferred) | null, summary, seconds} or {id, error}.
 import { loadPyodide } from '../pyodide/pyodide.mjs';
 import { installKernels } from '../runtime/pyodide_bridge.mjs';
@@ -17,11 +17,11 @@ from pyodide.ffi import to_js
 from wasm_torch.errors import WasmTorchError
 from wasm_torch.web import to_plan
 
-def convert(js_bytes, name, js_weights, weights_name, shapes_json, progress):
+def convert(js_bytes, name, js_weights, weights_name, shapes_json, dtypes_json, progress):
     try:
         weights = js_weights.to_bytes() if js_weights is not None else None
         r = to_plan(js_bytes.to_bytes(), name, weights, json.loads(shapes_json) if shapes_json else None,
-                    progress, weights_name)
+                    progress, weights_name, json.loads(dtypes_json) if dtypes_json else None)
     except WasmTorchError as e:
         return {"error": str(e)}
     except Exception as e:  # a converter bug: say so, with the file, rather than a Python traceback
@@ -71,7 +71,8 @@ self.onmessage = async ({ data }) => {
     progress('convert', 0, 2);
     // undefined reaches Python as None (null would be JsNull)
     result = convert(data.bytes, data.name, data.weights ?? undefined, data.weightsName ?? 'weights',
-      data.inputShapes ? JSON.stringify(data.inputShapes) : '', (stage) => progress(stage, stage === 'plan' ? 1 : 0, 2));
+      data.inputShapes ? JSON.stringify(data.inputShapes) : '', data.inputDtypes ? JSON.stringify(data.inputDtypes) : '',
+      (stage) => progress(stage, stage === 'plan' ? 1 : 0, 2));
     const error = result.get('error');
     if (error !== undefined) {
       self.postMessage({ id, error });

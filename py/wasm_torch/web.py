@@ -12,7 +12,8 @@ from .model import detect, inspect, load, summarize
 
 
 def to_plan(data: Any, name: str, weights: Any = None, input_shapes: Any = None,
-            progress: Callable[[str], Any] | None = None, weights_name: str = "weights") -> dict[str, Any]:
+            progress: Callable[[str], Any] | None = None, weights_name: str = "weights",
+            input_dtypes: Any = None) -> dict[str, Any]:
     """Convert a .pt / .pt2 file's bytes to a plan.
 
     Returns {"plan": bytes | None, "summary": inspect document, "seconds": {...}}. The plan is None
@@ -30,11 +31,11 @@ def to_plan(data: Any, name: str, weights: Any = None, input_shapes: Any = None,
     t0 = time.perf_counter()
     stage("convert")
     try:
-        model = load(data, input_shapes, None, weights, name, weights_name)
+        model = load(data, input_shapes, input_dtypes, weights, name, weights_name)
     except UnsupportedError as e:
         if not e.problems:
             raise
-        return {"plan": None, "summary": inspect(data, input_shapes, None, weights, name, weights_name),
+        return {"plan": None, "summary": inspect(data, input_shapes, input_dtypes, weights, name, weights_name),
                 "seconds": {"convert": time.perf_counter() - t0}}
     t1 = time.perf_counter()
     stage("plan")

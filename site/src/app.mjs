@@ -112,14 +112,20 @@ function fillThreadChoices() {
 }
 
 // ---------------------------------------------------------------------------------------- loading
+// "1,3,224,224; 1,16:int64" -> {shapes: [[1, 3, 224, 224], [1, 16]], dtypes: ['float32', 'int64']}
 function parseShapes(text) {
   const t = text.trim();
-  if (!t) return undefined;
-  return t.split(';').map((s) => s.split(',').map((d) => {
-    const n = Number(d.trim());
-    if (!Number.isInteger(n) || n < 0) throw new Error(`input shapes: "${s.trim()}" is not a list of sizes like 1,3,224,224`);
-    return n;
-  }));
+  if (!t) return {};
+  const specs = t.split(';').map((spec) => {
+    const [dims, dtype = 'float32'] = spec.split(':').map((p) => p.trim());
+    const shape = dims.split(',').map((d) => {
+      const n = Number(d.trim());
+      if (!Number.isInteger(n) || n < 0) throw new Error(`input shapes: "${spec.trim()}" is not a list of sizes like 1,3,224,224 (optionally :int64)`);
+      return n;
+    });
+    return { shape, dtype };
+  });
+  return { shapes: specs.map((s) => s.shape), dtypes: specs.map((s) => s.dtype) };
 }
 
 // summary: the inspect document to keep when `src` is the .wtm of a model converted earlier.
@@ -135,7 +141,8 @@ async function loadModel(src, name, summary = null) {
   sourceName = name;
   try {
     const weights = $('weights').files[0];
-    const model = await rt.loadModel(src, { name, onProgress, weights, inputShapes: parseShapes($('input-shapes').value) });
+    const { shapes, dtypes } = parseShapes($('input-shapes').value);
+    const model = await rt.loadModel(src, { name, onProgress, weights, inputShapes: shapes, inputDtypes: dtypes });
     model.summary ??= summary;
     APP.model = model;
     APP.source = model.source;

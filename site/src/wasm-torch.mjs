@@ -218,8 +218,9 @@ export class WASMTorch {
 
   // src: a File/Blob/ArrayBuffer/Uint8Array holding .pt, .pt2 or .wtm bytes.
   // options: onProgress({stage, loaded, total}), weights (safetensors / state_dict bytes or File),
-  // inputShapes ([[1, 3, 224, 224], ...] for files without example inputs), name (for messages).
-  async loadModel(src, { onProgress = () => {}, weights, inputShapes, name } = {}) {
+  // inputShapes ([[1, 3, 224, 224], ...] for files without example inputs) and inputDtypes
+  // (['float32', 'int64', ...], default float32), name (for messages).
+  async loadModel(src, { onProgress = () => {}, weights, inputShapes, inputDtypes, name } = {}) {
     const t0 = performance.now();
     const timings = {};
     const fileName = name ?? src?.name ?? 'model';
@@ -234,7 +235,7 @@ export class WASMTorch {
       plan = bytes;
       source = 'wtm';
     } else {
-      const key = this.cacheEnabled ? await this.cacheKey(bytes, weightBytes, inputShapes) : null;
+      const key = this.cacheEnabled ? await this.cacheKey(bytes, weightBytes, [inputShapes, inputDtypes]) : null;
       const db = key ? await openCache() : null;
       const hit = await cacheOp(db, 'readonly', (s) => s.get(key));
       if (hit) {
@@ -244,7 +245,7 @@ export class WASMTorch {
         onProgress({ stage: 'cache', loaded: 1, total: 1 });
       } else {
         let seconds;
-        ({ plan, summary, seconds } = await this.convert(bytes, fileName, weightBytes, weights?.name, inputShapes, onProgress));
+        ({ plan, summary, seconds } = await this.convert(bytes, fileName, weightBytes, weights?.name, inputShapes, inputDtypes, onProgress));
         timings.pythonMs = Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, v * 1000]));
         source = 'converted';
         await cacheOp(db, 'readwrite', (s) => s.put({ plan: plan.slice().buffer, summary }, key));
@@ -261,13 +262,13 @@ export class WASMTorch {
     return new Model(this, loaded, { summary, plan, source, timings });
   }
 
-  async cacheKey(bytes, weightBytes, inputShapes) {
+  async cacheKey(bytes, weightBytes, inputSpecs) {
     const { version } = await site();
-    const parts = [await sha256(bytes), weightBytes ? await sha256(weightBytes) : '-', JSON.stringify(inputShapes ?? null), version];
+    const parts = [await sha256(bytes), weightBytes ? await sha256(weightBytes) : '-', JSON.stringify(inputSpecs), version];
     return parts.join('|');
   }
 
-  async convert(bytes, name, weights, weightsName, inputShapes, onProgress) {
+  async convert(bytes, name, weights, weightsName, inputShapes, inputDtypes, onProgress) {
     const converter = this.startConverter();
     if (converter.fatal) throw new WASMTorchError(converter.fatal);
     const forward = (msg) => { if (msg.type === 'progress') onProgress(msg); };
@@ -276,7 +277,7 @@ export class WASMTorch {
       if (!converter.readyInfo) onProgress({ stage: 'boot', loaded: 0, total: 3 });
       const copy = bytes.slice();
       const r = await converter.client.call('convert', { bytes: copy, name, weights: weights?.slice(), weightsName,
-        inputShapes }, [copy.buffer]);
+        inputShapes, inputDtypes }, [copy.buffer]);
       if (!r.plan) {
         const ops = r.summary.unsupported.map((u) => `${u.op} at ${u.source}`).join('; ');
         throw new WASMTorchError(`${name}: unsupported ops${r.summary.unsupported_by ? ` (${r.summary.unsupported_by})` : ''}: ${ops}`,
