@@ -48,9 +48,11 @@ def drv() -> Any:
     stop_chromium(d)
 
 
-def open_page(drv: Any, url: str) -> None:
+def open_page(drv: Any, url: str, autorun: bool = False) -> None:
     drv.get(url)
     wait_for(drv, "window.APP && APP.state === 'idle' ? 1 : null", 60)
+    # the tests choose each run's inputs, so the run-on-load (random inputs) is off unless asked for
+    drv.execute_script(f"document.getElementById('autorun').checked = {json.dumps(autorun)}")
 
 
 def settle(drv: Any, states: tuple[str, ...], timeout: float = 180) -> str:
@@ -93,12 +95,13 @@ def sample_torch(x: np.ndarray) -> np.ndarray:
     return torch.export.load(str(SAMPLE)).module()(torch.from_numpy(x)).detach().numpy()
 
 
-def test_sample_button_runs_and_matches_torch(site, drv, tmp_path):
-    open_page(drv, site["url"])
+def test_sample_button_runs_on_load_then_matches_torch(site, drv, tmp_path):
+    open_page(drv, site["url"], autorun=True)
     assert drv.execute_script("return APP.runtime") == {"crossOriginIsolated": True, "threads": 2, "variant": "mt"}
     assert not drv.find_element("id", "notice-threads").is_displayed()
     drv.find_element("id", "sample").click()
-    assert settle(drv, ("ready", "error")) == "ready", drv.execute_script("return APP.error")
+    assert settle(drv, ("done", "error")) == "done", drv.execute_script("return APP.error")
+    assert drv.execute_script("return APP.timings.runs") == 10  # timed results with no further click
     x = np.random.default_rng(1).standard_normal((1, 3, 32, 32)).astype(np.float32)
     got = run_on(drv, npy_inputs([x], tmp_path))
     assert_outputs(got, [sample_torch(x)], "sample")

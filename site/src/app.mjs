@@ -150,6 +150,7 @@ async function loadModel(src, name, summary = null) {
     showSummary(model);
     showRunCard(model);
     APP.state = 'ready';
+    if ($('autorun').checked) await run();
   } catch (e) {
     if (e.summary) showSummary(null, e.summary);
     showError(e.message);
