@@ -54,7 +54,7 @@ def _convert(name: str, out: Path) -> dict[str, Any]:
     files = []
     for i, x in enumerate(inputs):
         files.append(str(out / f"input_{i}.npy"))
-        np.save(files[-1], np.ascontiguousarray(x, dtype=plan_dtype(x)))
+        np.save(files[-1], np.asarray(x, dtype=plan_dtype(x), order="C"))  # (ascontiguousarray makes 0-d 1-d)
     return {"name": name, "plan": str(out / "model.wtm"), "inputs": files}
 
 

@@ -51,6 +51,7 @@ _REDUCE = {op: i for i, op in enumerate(
     ["sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "var", "std", "linalg_vector_norm", "logsumexp",
      "any", "all"])}
 _SCAN = {"cumsum": 0, "cumprod": 1}
+_ASSOCIATIVE = ("sum", "prod", "amax", "amin", "any", "all")  # a reduction over dims = reductions per dim
 # wt_vunary_op (include/wt_elementwise.h)
 _VUNARY = {"floor": 17, "ceil": 18, "trunc": 19, "round": 20, "sign": 21, "square": 22, "erf": 23, "mish": 24,
            "log_sigmoid": 25, "sqrt": 15}
@@ -377,14 +378,37 @@ def _adjacent(c: lw._Ctx, n: Node, x: str, dims: list[int]) -> tuple[str, int, i
     return moved, len(shape) - len(dims), len(shape)
 
 
+def _runs(dims: list[int]) -> list[list[int]]:
+    """Sorted dims as runs of adjacent ones."""
+    runs: list[list[int]] = []
+    for d in dims:
+        if runs and runs[-1][-1] == d - 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs
+
+
 def _reduce_to(c: lw._Ctx, n: Node, op: str, x: str, dims: list[int], output: str, p: float = 0.0) -> None:
     """REDUCE x over dims into output (of keepdim shape or not: a RESHAPE restores the 1s)."""
+    runs = _runs(dims)
+    if len(runs) > 1 and _dtype(c, x) != "float32" and op in _ASSOCIATIVE:
+        # int64/bool values have no TRANSPOSE: reduce one run at a time, the last first so the
+        # others keep their positions
+        for run in runs[:0:-1]:
+            x = _reduce_run(c, n, op, x, run, _new(c, output, _keepdim_shape(_shape(c, x), run), _dtype(c, x)), p)
+        dims = runs[0]
+    _reduce_run(c, n, op, x, dims, output, p)
+
+
+def _reduce_run(c: lw._Ctx, n: Node, op: str, x: str, dims: list[int], output: str, p: float) -> str:
     moved, start, end = _adjacent(c, n, x, dims)
     shape = _keepdim_shape(_shape(c, x), dims)
     target = output if _shape(c, output) == shape else _new(c, output, shape, _dtype(c, output))
     _emit(c, OpCode.REDUCE, n, [moved], target, (_REDUCE[op], start, end, lt._f32(p)))
     if target != output:
         _emit(c, OpCode.RESHAPE, n, [target], output)
+    return output
 
 
 def _reduce(c: lw._Ctx, n: Node) -> None:
@@ -461,7 +485,7 @@ def _linspace(c: lw._Ctx, n: Node) -> None:
         raise lw._Reject("linspace (bounds are not numbers, or not float32)")
     f = lt._f32
     step = f((end - start) / (steps - 1)) if steps > 1 else 0.0
-    half = steps // 2  # torch fills the first half from start and the second back from end
+    half = steps // 2 if steps > 1 else 1  # torch fills the first half from start, the rest back from end
     lt._fold(c, n, [f(start + i * step) if i < half else f(end - (steps - 1 - i) * step) for i in range(steps)])
 
 

@@ -65,7 +65,7 @@ def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | No
         files = []
         for i, x in enumerate(inputs):
             files.append(os.path.join(tmp, f"input_{i}.npy"))
-            np.save(files[-1], np.ascontiguousarray(x, dtype=plan_dtype(x)))
+            np.save(files[-1], np.asarray(x, dtype=plan_dtype(x), order="C"))  # (ascontiguousarray makes 0-d 1-d)
         cmd = [node_executable(), RUNNER, "--plan", plan_path, "--kernels", KERNELS, "--variant", variant,
                "--threads", str(threads), "--repeat", str(repeat), "--out-dir", tmp, *files]
         if profile:

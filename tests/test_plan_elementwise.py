@@ -1,0 +1,243 @@
+"""The dtype-aware path of the wasm backend (plan op codes 50..69, passes/lower_dtype.py) and the
+float ops it routes to UNARY / BINARY / SOFTMAX: small modules over random shapes (broadcasting,
+int64 and bool values, numbers on either side) converted to plans and run on the kernel module
+under Node, single-threaded and on 2 threads, against torch; run-time integer division by zero;
+plans with bad dtype-op fields rejected by the runtime."""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from parity import close
+from wasm_torch.errors import WasmTorchError
+from wasm_torch.model import load
+from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
+from wasm_torch.runtime.wasm import run_plan
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
+RUNS = (("st", 1), ("mt", 2))
+SHAPES = [((1,), (1,)), ((7,), ()), ((3, 5), (5,)), ((2, 3, 1), (4,)), ((2, 1, 4, 3), (5, 1, 3)),
+          ((3, 1, 2, 1, 2), (1, 3, 1, 2, 1))]
+
+
+def _plan(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(module.eval(), args), str(path))
+    return write_plan(build_plan(load(str(path)).graph))
+
+
+def _check(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
+    plan = _plan(module, args, tmp_path)
+    with torch.no_grad():
+        refs = module(*args)
+    refs = [t.numpy() for t in (refs if isinstance(refs, (tuple, list)) else (refs,))]
+    for variant, threads in RUNS:
+        outs = run_plan(plan, [a.numpy() for a in args], threads, variant)
+        assert len(outs) == len(refs)
+        for i, (o, r) in enumerate(zip(outs, refs)):
+            assert o.dtype == r.dtype and o.shape == r.shape, f"output {i}: {o.dtype}{o.shape} vs {r.dtype}{r.shape}"
+            ok, diff = close(o, r)
+            assert ok, f"{variant}/{threads}: output {i} differs by {diff}"
+    return plan
+
+
+def _codes(plan: bytes) -> set[OpCode]:
+    return {op.code for op in read_plan(plan).ops}
+
+
+class Compare(torch.nn.Module):
+    def forward(self, a, b, i, j):
+        lt, ge = a < b, a >= b
+        return (lt, a <= b, a > 0.25, ge, a == b, a != b, i == j, i < j, i > 1, 2 >= i, a < i,
+                lt & ge, lt | (i == 0), lt ^ ge, ~lt, torch.logical_not(i), torch.logical_and(a, i),
+                torch.logical_or(lt, j), torch.logical_xor(a, b), torch.where(lt, a, b), torch.where(lt, i, 7),
+                torch.where(ge, 1.5, a), a.masked_fill(lt, -1e4), i.masked_fill(ge, -3), torch.isnan(a / a),
+                torch.isinf(1 / a), torch.isfinite(1 / a), lt.any(), ge.all(-1), (lt == ge))
+
+
+@pytest.mark.parametrize("xs, ys", SHAPES)
+def test_comparisons_logical_where_match_torch(tmp_path, xs, ys):
+    a = torch.randn(xs).round()  # rounded: equal pairs occur
+    a[..., 0] = 0.0              # 0 / 0 and 1 / 0
+    b = torch.randn(ys).round()
+    i, j = torch.randint(-3, 4, xs), torch.randint(-3, 4, ys)
+    plan = _check(Compare(), (a, b, i, j), tmp_path)
+    assert {OpCode.ELEMWISE, OpCode.WHERE, OpCode.MAP, OpCode.REDUCE} <= _codes(plan)
+
+
+class IntArith(torch.nn.Module):
+    def forward(self, i, j):
+        return (i + j, i - 2 * j, i * j, i // j, torch.div(i, j, rounding_mode="trunc"), i % j, torch.fmod(i, j),
+                i / j, i * 2.5, torch.maximum(i, j), torch.minimum(i, j * 3), -i, i.abs(), i.sign(), i & j, i | 6,
+                i ^ j, ~i, torch.add(i, j, alpha=3), torch.sub(i, j, alpha=-2), i ** 2, 3 - i, 7 // j, i.sum(),
+                i.sum(-1), i.prod(0), i.amax(-1), i.argmin(0), torch.cumsum(i, -1), (i > 0).sum(), i.float(),
+                (i * 1.7).long(), i.bool())
+
+
+@pytest.mark.parametrize("xs, ys", [s for s in SHAPES if s[0]])
+def test_int64_arithmetic_matches_torch(tmp_path, xs, ys):
+    i = torch.randint(-50, 50, xs)
+    j = torch.randint(1, 9, ys) * torch.where(torch.rand(ys) < 0.5, -1, 1)  # no zero divisors
+    _check(IntArith(), (i, j), tmp_path)
+
+
+class FloatBinary(torch.nn.Module):
+    def forward(self, a, b):
+        return (torch.div(a, b, rounding_mode="floor"), torch.div(a, b, rounding_mode="trunc"), a // 0.7,
+                torch.remainder(a, b), a % -1.5, torch.fmod(a, b), a.abs() ** b, 2 ** a, a ** 3, a.abs() ** 0.5,
+                a ** 2, torch.atan2(a, b), torch.hypot(a, b), torch.maximum(a, b), torch.minimum(a, b * 0.1),
+                torch.add(a, b, alpha=2), torch.sub(a, b, alpha=0.5), torch.add(a, 1.5, alpha=2),
+                a.clamp(b - 0.5, b + 0.5), a.clamp(min=b), a.clamp(max=b))
+
+
+@pytest.mark.parametrize("xs, ys", SHAPES)
+def test_float_binary_ops_match_torch(tmp_path, xs, ys):
+    b = (torch.rand(ys) + 0.5) * torch.where(torch.rand(ys) < 0.5, -1.0, 1.0)
+    _check(FloatBinary(), (torch.randn(xs) * 3, b), tmp_path)
+
+
+class Unary(torch.nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.prelu, self.prelu1 = torch.nn.PReLU(channels), torch.nn.PReLU()
+        with torch.no_grad():
+            self.prelu.weight.uniform_(-1, 1)
+
+    def forward(self, x):
+        p = x.abs() + 0.1
+        u = x.clamp(-0.99, 0.99)
+        return (x.floor(), x.ceil(), x.trunc(), (x * 4).round(), x.round(decimals=2), x.sign(), x.square(),
+                torch.erf(x), F.mish(x), F.logsigmoid(x), F.elu(x, 1.3), F.selu(x), F.softplus(x),
+                F.softplus(x, 2.0, 3.0), p.log(), p.log2(), p.log10(), p.log1p(), x.expm1(), x.sin(), x.cos(),
+                u.tan(), u.asin(), u.acos(), x.atan(), x.sinh(), x.cosh(), self.prelu(x), self.prelu1(x))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (2, 5, 3), (2, 3, 4, 5)])
+def test_unary_math_and_activations_match_torch(tmp_path, shape):
+    x = torch.randn(shape) * 3
+    x.view(-1)[0] = 2.5  # a half: round to even
+    plan = _check(Unary(shape[1]), (x,), tmp_path)
+    assert {OpCode.UNARY, OpCode.MAP} <= _codes(plan)
+
+
+class Casts(torch.nn.Module):
+    def forward(self, x, i, m):
+        return (x.long(), x.bool(), i.float(), i.bool(), m.float(), m.long(), (x * 1e3).long().float(),
+                x.to(torch.float32), i.to(torch.int64), m.to(torch.bool), x.type_as(i), i.type_as(x))
+
+
+@pytest.mark.parametrize("shape", [(1,), (3, 17), (2, 3, 4)])
+def test_casts_match_torch(tmp_path, shape):
+    x = torch.randn(shape) * 10
+    x.view(-1)[0] = 0.0
+    plan = _check(Casts(), (x, torch.randint(-3, 3, shape), torch.rand(shape) < 0.5), tmp_path)
+    assert OpCode.CAST in _codes(plan)
+
+
+class Reduce(torch.nn.Module):
+    def __init__(self, dims: list[int], keepdim: bool):
+        super().__init__()
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, x):
+        d, k = self.dims, self.keepdim
+        out = [x.sum(d, keepdim=k), x.mean(d, keepdim=k), x.amax(d, keepdim=k), x.amin(d, keepdim=k),
+               x.var(d, keepdim=k), x.var(d, correction=0, keepdim=k), x.std(d, keepdim=k),
+               torch.linalg.vector_norm(x, 2, d, keepdim=k), torch.linalg.vector_norm(x, 1, d, keepdim=k),
+               torch.linalg.vector_norm(x, math.inf, d, keepdim=k), torch.linalg.vector_norm(x, 3, d, keepdim=k),
+               torch.logsumexp(x, d, keepdim=k), (x > 0).any(d, keepdim=k), (x > -1).all(d, keepdim=k)]
+        if len(d) == 1:
+            out += [x.prod(d[0], keepdim=k), *x.max(d[0], keepdim=k), *x.min(d[0], keepdim=k),
+                    x.argmax(d[0], keepdim=k), x.argmin(d[0], keepdim=k), torch.cumsum(x, d[0]),
+                    torch.cumprod(x, d[0])]
+        return tuple(out)
+
+
+@pytest.mark.parametrize("shape, dims", [((7,), [0]), ((1, 5), [0]), ((3, 5), [1]), ((3, 5), [0, 1]),
+                                         ((2, 3, 5), [1]), ((2, 3, 5), [0, 2]), ((2, 3, 4, 5), [1, 2]),
+                                         ((2, 3, 4, 5), [0, 3]), ((2, 3, 4, 5), [-1]), ((3, 1, 17), [0, 1, 2])])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")  # one element: NaN, as torch
+def test_reductions_match_torch(tmp_path, shape, dims, keepdim):
+    plan = _check(Reduce(dims, keepdim), (torch.randn(shape),), tmp_path)
+    assert OpCode.REDUCE in _codes(plan)
+
+
+class FullReduce(torch.nn.Module):
+    def forward(self, x):
+        return x.sum(), x.mean(), x.amax(), x.argmax(), x.std(), torch.linalg.vector_norm(x), x.max(), x.min()
+
+
+@pytest.mark.parametrize("shape", [(1,), (17,), (3, 33), (2, 3, 4, 5)])
+@pytest.mark.filterwarnings("ignore:std\\(\\):UserWarning")
+def test_full_reductions_match_torch(tmp_path, shape):
+    _check(FullReduce(), (torch.randn(shape),), tmp_path)
+
+
+class Softmax(torch.nn.Module):
+    def forward(self, x):
+        return tuple(f(x, d) for d in range(x.dim()) for f in (torch.softmax, torch.log_softmax))
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 7), (2, 3, 5), (2, 3, 1, 4)])
+def test_softmax_over_every_dim_matches_torch(tmp_path, shape):
+    _check(Softmax(), (torch.randn(shape) * 3,), tmp_path)
+
+
+class Creation(torch.nn.Module):
+    def forward(self, x):
+        return (torch.linspace(-1, 2, 7) * x[..., :1], torch.linspace(0, 1, 1), torch.eye(3, 5), torch.eye(4),
+                x.tril(), x.triu(1), x.tril(-1), torch.ones(3, 3).triu(), (x > 0).tril())
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 6), (2, 5, 3)])
+def test_creation_ops_match_torch(tmp_path, shape):
+    _check(Creation(), (torch.randn(shape),), tmp_path)
+
+
+class FloorDiv(torch.nn.Module):
+    def forward(self, i, j):
+        return i // j
+
+
+def test_integer_division_by_zero_fails_forward(tmp_path):
+    plan = _plan(FloorDiv(), (torch.ones(2, 3, dtype=torch.int64), torch.ones(3, dtype=torch.int64)), tmp_path)
+    i = np.arange(6).reshape(2, 3)
+    for variant, threads in RUNS:
+        with pytest.raises(WasmTorchError, match="integer division by zero"):
+            run_plan(plan, [i, np.array([1, 0, 2])], threads, variant)
+    np.testing.assert_array_equal(run_plan(plan, [i, np.array([-1, 2, -4])])[0], i // np.array([-1, 2, -4]))
+
+
+class Mixed(torch.nn.Module):
+    def forward(self, x, i):
+        return (x > 0) & (i > 0), x.sum(1), torch.where(x > 0, x, 0.0)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("elemwise op", 99, "elemwise op 99 unknown"),
+    ("elemwise dtype", None, "inputs of dtypes"),
+    ("reduce dims", (0, 3, 9), r"dims \[3, 9\) invalid"),
+    ("reduce op", 99, "reduce op 99 unknown"),
+    ("where condition", None, "the condition is float32"),
+])
+def test_bad_dtype_op_fields_are_rejected(tmp_path, field, value, message):
+    plan = read_plan(_plan(Mixed(), (torch.randn(2, 3), torch.randint(-2, 2, (2, 3))), tmp_path))
+    op = next(o for o in plan.ops if o.code == {"elemwise": OpCode.ELEMWISE, "reduce": OpCode.REDUCE,
+                                                 "where": OpCode.WHERE}[field.split()[0]])
+    if field == "elemwise op" or field == "reduce op":
+        op.params = (value, *op.params[1:])
+    elif field == "reduce dims":
+        op.params = (op.params[0], value[1], value[2], op.params[3])
+    elif field == "elemwise dtype":  # an int64 operand against a bool one
+        op.inputs[1] = next(o.inputs[0] for o in plan.ops if o.code == OpCode.CAST or o.code == OpCode.ELEMWISE
+                            and plan.values[o.inputs[0]].dtype == "int64")
+    else:  # a float32 condition
+        op.inputs[0] = op.inputs[1]
+    with pytest.raises(WasmTorchError, match=message):
+        run_plan(write_plan(plan), [np.zeros((2, 3), np.float32), np.zeros((2, 3), np.int64)])
