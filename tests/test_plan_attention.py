@@ -1,6 +1,6 @@
 """Attention and RMS norm on the wasm backend (plan op codes 92..93, passes/lower_attention.py):
-scaled_dot_product_attention over odd shapes with broadcast batch dims, float masks (broadcast,
-with fully masked rows), is_causal (square and not), explicit scales and grouped-query heads;
+scaled_dot_product_attention over odd shapes with broadcast batch dims, float and bool masks
+(broadcast, with fully masked rows), is_causal (square and not), explicit scales and grouped-query heads;
 rms_norm over one or several trailing dims, with and without a weight, default eps; exported to
 .pt2 and run on the kernel module under Node (1 and 2 threads) against torch."""
 
@@ -87,3 +87,14 @@ def test_rms_norm(shape, dims, weight, eps, tmp_path):
     if weight:
         torch.nn.init.uniform_(norm.weight, 0.5, 1.5)
     _run(norm, (torch.randn(*shape) * 3,), tmp_path, f"rms_norm {shape}", OpCode.RMS_NORM)
+
+
+@pytest.mark.parametrize("mask_shape", [(7, 17), (2, 1, 7, 17), (3, 1, 17), (1, 7, 1)])
+def test_sdpa_bool_masks(mask_shape, tmp_path):
+    torch.manual_seed(10 + len(mask_shape))
+    q, k, v = torch.randn(2, 3, 7, 5), torch.randn(2, 3, 17, 5), torch.randn(2, 3, 17, 9)
+    keep = torch.rand(*mask_shape) > 0.4
+    keep[..., 0, :] = False  # a row with every key masked: zeros, as torch gives
+    module = Fn(lambda m, q, k, v, x: (F.scaled_dot_product_attention(q, k, v, attn_mask=m.keep),
+                                       F.scaled_dot_product_attention(q, k, v, attn_mask=x > 0)), keep=keep)
+    _run(module, (q, k, v, torch.randn(*mask_shape)), tmp_path, f"sdpa bool mask {mask_shape}", OpCode.SDPA)

@@ -24,19 +24,15 @@ RUNNER = Path(__file__).resolve().parent / "node" / "run_plans.mjs"
 CONFIGS = (("st", 1), ("mt", 1), ("mt", 2))
 
 NOT_YET = {
-    "advanced_indexing": "index_put, remainder, int64 input",
     "conv1d_variants": "conv1d, reflection/circular pads",
     "conv2d_padding_modes": "reflection/replication/circular pads",
     "conv_transpose1d": "conv_transpose1d",
     "conv_transpose2d": "conv_transpose2d",
-    "embedding": "int64 select",
     "norms": "batch_norm 3-d, layer_norm over several dims, group_norm",
     "pad": "constant/reflection/replication/circular pads",
     "pixel_ops": "pixel_shuffle, pixel_unshuffle",
     "pools_1d": "max_pool1d, avg_pool1d",
     "pools_2d": "pool indices, adaptive_max_pool2d",
-    "sdpa_masks": "scaled_dot_product_attention",
-    "slicing": "index_select, gather",
     "type_conversions": "casts, int32/float64/uint8 outputs",
     "upsample": "upsample_nearest2d, upsample_bilinear2d",
     "vad_state": "conv1d, mean",

@@ -93,6 +93,9 @@ class OpCode(enum.IntEnum):
     RNN = 91         # as GRU; params (flags: 4 = relu nonlinearity, else tanh; state index)
     SDPA = 92        # scaled dot-product attention: inputs q, k, v[, mask]; params (flags: 1 = causal; scale)
     RMS_NORM = 93    # over the trailing row length elements: inputs x[, gamma]; params (row length, eps)
+    INDEX = 94       # y = x[..., i0, i1, ...] from dim first: inputs x, int64 indices; params (first,)
+    INDEX_PUT = 95   # y = x, x[.., i0, ..] = (or +=) values: inputs x, values, indices; params (first, accumulate)
+    GATHER = 96      # y = x.gather(dim, index): inputs x, int64 index; params (dim,)
 
 
 # Operand counts (min inputs, max inputs, outputs) and attribute layout per op code.
@@ -107,7 +110,8 @@ OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 
                OpCode.LSTM: (7, 7, 3), OpCode.CAT: (1, 8, 1), OpCode.FLIP: (1, 1, 1),
                OpCode.CAST: (1, 1, 1), OpCode.ELEMWISE: (2, 2, 1), OpCode.WHERE: (3, 3, 1),
                OpCode.MAP: (1, 1, 1), OpCode.REDUCE: (1, 1, 1), OpCode.SCAN: (1, 1, 1),
-               OpCode.GRU: (6, 6, 2), OpCode.RNN: (6, 6, 2), OpCode.SDPA: (3, 4, 1), OpCode.RMS_NORM: (1, 2, 1)}
+               OpCode.GRU: (6, 6, 2), OpCode.RNN: (6, 6, 2), OpCode.SDPA: (3, 4, 1), OpCode.RMS_NORM: (1, 2, 1),
+               OpCode.INDEX: (2, 8, 1), OpCode.INDEX_PUT: (3, 8, 1), OpCode.GATHER: (2, 2, 1)}
 _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff"), OpCode.ADD: struct.Struct("<"),
           OpCode.RESHAPE: struct.Struct("<"), OpCode.COPY: struct.Struct("<"),
           OpCode.CONV2D: struct.Struct("<10Ifff"), OpCode.BATCH_NORM: struct.Struct("<fff"),
@@ -122,7 +126,8 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
           OpCode.FLIP: struct.Struct("<I"), OpCode.CAST: struct.Struct("<"), OpCode.ELEMWISE: struct.Struct("<I"),
           OpCode.WHERE: struct.Struct("<"), OpCode.MAP: struct.Struct("<I"), OpCode.REDUCE: struct.Struct("<IIIf"),
           OpCode.SCAN: struct.Struct("<II"), OpCode.GRU: struct.Struct("<II"), OpCode.RNN: struct.Struct("<II"),
-          OpCode.SDPA: struct.Struct("<If"), OpCode.RMS_NORM: struct.Struct("<If")}
+          OpCode.SDPA: struct.Struct("<If"), OpCode.RMS_NORM: struct.Struct("<If"), OpCode.INDEX: struct.Struct("<I"),
+          OpCode.INDEX_PUT: struct.Struct("<II"), OpCode.GATHER: struct.Struct("<I")}
 # Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
 PARAM_CODES = frozenset(code for code in OpCode if code > OpCode.COPY)
 # Op codes whose last two attributes are a clamp epilogue (PlanOp.min, max) after their params.

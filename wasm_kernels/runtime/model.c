@@ -6,6 +6,7 @@
 
 #include "wt_dtype_ops.h"
 #include "wt_attention.h"
+#include "wt_indexing.h"
 #include "wt_model.h"
 #include "wt_sequence.h"
 #include "wt_transformer.h"
@@ -221,7 +222,7 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
       if (status != WT_OK) return status;
       continue;
     } else if (wt_vision_op(op->code) || wt_transformer_op(op->code) || wt_sequence_op(op->code) ||
-               wt_attention_op(op->code)) {
+               wt_attention_op(op->code) || wt_indexing_op(op->code)) {
       size_t need = 0;
       m->n_steps++; /* owned by the model from here, so destroy frees it on failure */
       status = wt_vision_op(op->code)
@@ -230,6 +231,8 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
                    ? wt_transformer_build(plan, op, m->arena, m->weights, s, threads, &need)
                : wt_attention_op(op->code)
                    ? wt_attention_build(plan, op, m->arena, m->weights, s, threads, &need)
+               : wt_indexing_op(op->code)
+                   ? wt_indexing_build(plan, op, m->arena, m->weights, s, &need)
                    : wt_sequence_build(plan, op, m->arena, m->weights, s, threads, &need);
       if (status != WT_OK) return status;
       if (need > scratch_bytes) scratch_bytes = need;

@@ -2,7 +2,7 @@
  *
  * SDPA: one task per output batch. K is packed [S, E] into the task's scratch slot and one GEMM
  * gives the scores [L, S]; each score row is then scaled, masked (float masks add, causal rows
- * stop at the diagonal) and softmaxed while it is in cache; V is packed and a second GEMM writes
+ * stop at the diagonal, bool masks keep where true) and softmaxed while it is in cache; V is packed and a second GEMM writes
  * y. A row whose keys are all masked gives zeros (torch 2.13's CPU result), not NaN. Batch dims
  * of q, k, v and the mask broadcast (stride 0), so grouped-query heads need no copies.
  *
@@ -23,8 +23,7 @@
 int wt_attention_op(uint16_t code) { return code == WT_OP_SDPA || code == WT_OP_RMS_NORM; }
 
 int wt_attention_other_dtype(const wt_op* op, uint32_t operand) {
-  (void)op, (void)operand;
-  return 0;
+  return op->code == WT_OP_SDPA && operand == 3; /* check_sdpa checks it */
 }
 
 static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
@@ -52,6 +51,8 @@ static int check_sdpa(const wt_plan* plan, const wt_op* op, char* detail, size_t
     return wt_check_fail(detail, size, WT_E_OPERANDS, "a mask and the causal flag together");
   for (uint32_t i = 0; i < op->n_in; i++) {
     const wt_value* x = &plan->values[op->in[i]];
+    if (i < 3 && x->dtype != WT_DTYPE_F32)
+      return wt_check_fail(detail, size, WT_E_OPERANDS, "q, k and v must be float32");
     if (x->rank < 2 || x->rank > WT_ATTENTION_MAX_RANK)
       return wt_check_fail(detail, size, WT_E_SHAPE, "operand %u has rank %u: 2..%u supported", i, x->rank,
                            WT_ATTENTION_MAX_RANK);
@@ -89,6 +90,8 @@ static int check_sdpa(const wt_plan* plan, const wt_op* op, char* detail, size_t
     return wt_check_fail(detail, size, WT_E_SHAPE, "the output must end [%u, %u]", l, ev);
   if (op->n_in == 4) {
     const wt_value* m = &plan->values[op->in[3]];
+    if (m->dtype != WT_DTYPE_F32 && m->dtype != WT_DTYPE_BOOL)
+      return wt_check_fail(detail, size, WT_E_OPERANDS, "the mask must be float32 or bool");
     const uint32_t ml = m->dims[m->rank - 2], ms = m->dims[m->rank - 1];
     if ((ml != l && ml != 1) || (ms != s && ms != 1))
       return wt_check_fail(detail, size, WT_E_SHAPE, "the mask's last dims [%u, %u] do not broadcast to the "
@@ -123,7 +126,9 @@ int wt_attention_check(const wt_plan* plan, const wt_op* op, char* detail, size_
 typedef struct sdpa_params {
   const wt_gemm_config* gemm;
   const wt_softmax_config* softmax;
-  const float *q, *k, *v, *mask;
+  const float *q, *k, *v;
+  const void* mask; /* float32 (added) or bool (false masks the key out) */
+  int mask_bool;
   float* y;
   size_t rank;                                /* batch dims */
   size_t ydims[WT_MAX_RANK];                  /* output batch dims */
@@ -136,12 +141,17 @@ typedef struct sdpa_params {
   size_t tasks;
 } sdpa_params;
 
-/* Scale, mask and softmax one score row in place. */
-static void score_row(const sdpa_params* p, size_t i, float* row, const float* mask) {
+/* Scale, mask and softmax one score row in place; mask: this row's first mask element. */
+static void score_row(const sdpa_params* p, size_t i, float* row, size_t mask) {
   const size_t s = p->s, keep = p->causal ? (i + 1 < s ? i + 1 : s) : s;
   for (size_t j = 0; j < keep; j++) row[j] *= p->scale;
-  if (mask != NULL)
-    for (size_t j = 0; j < keep; j++) row[j] += mask[j * p->mask_col];
+  if (p->mask != NULL && p->mask_bool) {
+    const uint8_t* m = (const uint8_t*)p->mask + mask;
+    for (size_t j = 0; j < keep; j++) row[j] = m[j * p->mask_col] ? row[j] : -INFINITY;
+  } else if (p->mask != NULL) {
+    const float* m = (const float*)p->mask + mask;
+    for (size_t j = 0; j < keep; j++) row[j] += m[j * p->mask_col];
+  }
   int live = 0;
   for (size_t j = 0; j < keep && !live; j++) live = row[j] != -INFINITY;
   if (!live) { /* every key masked: zeros, as torch gives */
@@ -168,7 +178,7 @@ static void sdpa_task(void* context, size_t task) {
   wt_f32_gemm_packw_goi(1, p->s, p->e, nr, p->k + off[1], NULL, packed_k);
   wt_f32_gemm(p->gemm, p->l, p->s, p->e, p->q + off[0], p->e, packed_k, scores, p->s, -INFINITY, INFINITY);
   for (size_t i = 0; i < p->l; i++)
-    score_row(p, i, scores + i * p->s, p->mask != NULL ? p->mask + off[3] + i * p->mask_row : NULL);
+    score_row(p, i, scores + i * p->s, off[3] + i * p->mask_row);
   wt_pack_gemm_kn(p->ev, p->s, nr, p->v + off[2], NULL, packed_v);
   wt_f32_gemm(p->gemm, p->l, p->ev, p->s, scores, p->s, packed_v, p->y + task * p->l * p->ev, p->ev,
               -INFINITY, INFINITY);
@@ -200,6 +210,7 @@ static int build_sdpa(const wt_plan* plan, const wt_op* op, uint8_t* arena, cons
   p->k = ptr(plan, op->in[1], arena, weights);
   p->v = ptr(plan, op->in[2], arena, weights);
   p->mask = op->n_in == 4 ? ptr(plan, op->in[3], arena, weights) : NULL;
+  p->mask_bool = op->n_in == 4 && plan->values[op->in[3]].dtype == WT_DTYPE_BOOL;
   p->y = (float*)ptr(plan, op->out[0], arena, weights);
   p->l = q->dims[q->rank - 2];
   p->e = q->dims[q->rank - 1];

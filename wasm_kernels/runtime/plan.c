@@ -11,6 +11,7 @@
 #include "wt_plan.h"
 #include "wt_attention.h"
 #include "wt_check.h"
+#include "wt_indexing.h"
 #include "wt_dtype_ops.h"
 #include "wt_sequence.h"
 #include "wt_sha256.h"
@@ -78,6 +79,7 @@ static int check_vision(const wt_plan*, const wt_op*, uint32_t);
 static int check_transformer(const wt_plan*, const wt_op*, uint32_t);
 static int check_sequence(const wt_plan*, const wt_op*, uint32_t);
 static int check_attention(const wt_plan*, const wt_op*, uint32_t);
+static int check_indexing(const wt_plan*, const wt_op*, uint32_t);
 static int check_dtype_op(const wt_plan*, const wt_op*, uint32_t);
 
 static const op_desc OPS[WT_OP_COUNT] = {
@@ -115,6 +117,9 @@ static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_RNN] = {"rnn", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
     [WT_OP_SDPA] = {"sdpa", 3, 4, 1, WT_SDPA_ATTR_BYTES, check_attention},
     [WT_OP_RMS_NORM] = {"rms_norm", 1, 2, 1, WT_RMS_NORM_ATTR_BYTES, check_attention},
+    [WT_OP_INDEX] = {"index", 2, 8, 1, WT_INDEX_ATTR_BYTES, check_indexing},
+    [WT_OP_INDEX_PUT] = {"index_put", 3, 8, 1, WT_INDEX_PUT_ATTR_BYTES, check_indexing},
+    [WT_OP_GATHER] = {"gather", 2, 2, 1, WT_GATHER_ATTR_BYTES, check_indexing},
 };
 
 static const op_desc* op_desc_of(uint16_t code) {
@@ -246,16 +251,22 @@ static int check_attention(const wt_plan* plan, const wt_op* op, uint32_t index)
   return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
 }
 
+static int check_indexing(const wt_plan* plan, const wt_op* op, uint32_t index) {
+  char detail[200];
+  const int status = wt_indexing_check(plan, op, detail, sizeof detail);
+  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
+}
+
 static int check_dtype_op(const wt_plan* plan, const wt_op* op, uint32_t index) {
   char detail[200];
   const int status = wt_dtype_check(plan, op, detail, sizeof detail);
   return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
 }
 
-/* Every operand is float32, except int64 ids where an op reads them, same-dtype reshapes
- * and the dtype-aware ops (whose own rule checks their dtypes). */
+/* Every operand is float32, except int64 ids where an op reads them, same-dtype reshapes, the
+ * attention mask, and the dtype-aware and indexing ops (whose own rules check their dtypes). */
 static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
-  if (wt_dtype_op(op->code)) return WT_OK;
+  if (wt_dtype_op(op->code) || wt_indexing_own_dtypes(op)) return WT_OK;
   for (uint32_t j = 0; j < (uint32_t)op->n_in + op->n_out; j++) {
     const uint32_t id = j < op->n_in ? op->in[j] : op->out[j - op->n_in];
     const uint8_t dtype = plan->values[id].dtype;

@@ -75,6 +75,9 @@ enum wt_opcode {
   WT_OP_RNN = 91, /* as GRU; attrs flag WT_RNN_FLAG_RELU picks relu over tanh */
   WT_OP_SDPA = 92,     /* in (q, k, v[, mask]): attrs (flags, scale); ops_attention.c */
   WT_OP_RMS_NORM = 93, /* in (x[, gamma]): attrs (row length, eps) */
+  WT_OP_INDEX = 94,     /* in (x, idx int64...): attrs (first indexed dim); ops_indexing.c */
+  WT_OP_INDEX_PUT = 95, /* in (x, values, idx int64...): attrs (first, accumulate) */
+  WT_OP_GATHER = 96,    /* in (x, index int64): attrs (dim) */
   WT_OP_COUNT = 110,
 };
 
@@ -146,6 +149,9 @@ int wt_plan_parse(const uint8_t* bytes, size_t len, wt_plan* plan);
 void wt_plan_release(wt_plan* plan);
 /* "gemm", "conv2d", ...: the lower-case name of an op code, NULL when unknown. */
 const char* wt_plan_op_name(uint32_t code);
+
+/* Bytes per element of a wt_dtype, 0 for an unknown one. */
+uint32_t wt_dtype_size(uint8_t dtype);
 
 /* Attribute readers (little-endian; attrs were bounds-checked by the parser). */
 uint32_t wt_plan_u32(const uint8_t* p);

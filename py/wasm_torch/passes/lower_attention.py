@@ -1,7 +1,7 @@
 """Kernel selection for attention and RMS norm (plan op codes 92..93), called by
 passes/lower_wasm.py through LOWER (canonical op -> lowering function).
 
-    scaled_dot_product_attention SDPA: float masks (added), is_causal, scale (default
+    scaled_dot_product_attention SDPA: float masks (added), bool masks (keep where true), is_causal, scale (default
                                  1/sqrt(E)); batch dims broadcast in the kernel, so enable_gqa's
                                  head groups are free reshapes ([.., H, L, E] as [.., Hk, H/Hk,
                                  L, E] against k, v as [.., Hk, 1, S, E]); a mask of rank < 2
@@ -47,9 +47,9 @@ def _sdpa(c: lw._Ctx, n: Node) -> None:
     mask = a["attn_mask"]
     if mask is not None:
         dtype = c.g.values[mask.name].dtype
-        if dtype != "float32":
+        if dtype not in ("float32", "bool"):
             raise lw._Reject(f"scaled_dot_product_attention (a {dtype} mask)")
-        m = c.tensor(mask, "attn_mask", "scaled_dot_product_attention")
+        m = c.tensor(mask, "attn_mask", "scaled_dot_product_attention") if dtype == "float32" else mask.name
         shape = c.shape(mask)
         if len(shape) < 2:
             m = _reshape(c, n, m, (1,) * (2 - len(shape)) + shape)

@@ -77,9 +77,9 @@ def _embedding(c: lw._Ctx, n: Node) -> None:
 
 def _fold(c: lw._Ctx, n: Node, values: list[Any]) -> None:
     meta = c.g.values[n.outputs[0]]
-    if meta.dtype not in ("float32", "int64") or len(values) > MAX_FOLDED:
+    if meta.dtype not in ("float32", "int64", "bool") or len(values) > MAX_FOLDED:
         raise lw._Reject(f"{n.op} ({meta.dtype}, {len(values)} elements)")
-    fmt = "f" if meta.dtype == "float32" else "q"
+    fmt = {"float32": "f", "int64": "q", "bool": "?"}[meta.dtype]
     data = struct.pack(f"<{len(values)}{fmt}", *values)
     c.folded[n.outputs[0]] = TensorData(meta.dtype, tuple(meta.shape), data, name=n.outputs[0])
 
@@ -96,8 +96,11 @@ def _arange(c: lw._Ctx, n: Node) -> None:
 
 def _full(c: lw._Ctx, n: Node) -> None:
     value = n.args["fill_value"]
-    if not _number(value):
+    if not _number(value) and not isinstance(value, bool):
         raise lw._Reject("full (fill value is not a number)")
+    if c.g.values[n.outputs[0]].dtype == "bool":
+        _fold(c, n, [bool(value)] * math.prod(c.g.values[n.outputs[0]].shape))
+        return
     integer = c.g.values[n.outputs[0]].dtype == "int64"
     if integer and value != int(value):
         raise lw._Reject("full (fractional int64 fill)")

@@ -166,12 +166,13 @@ def lower_for_wasm(g: Graph) -> Lowered:
     from .lower_attention import LOWER as ATTENTION
     from .lower_dtype import DTYPES
     from .lower_dtype import install as install_dtype
+    from .lower_indexing import LOWER as INDEXING
     from .lower_linalg import LOWER as LINALG
     from .lower_sequence import LOWER as SEQUENCE
     from .lower_transformer import LOWER, drop_unused
     from .lower_vision import install
 
-    table = install(install_dtype({**_LOWER, **LOWER, **SEQUENCE, **LINALG, **ATTENTION}), _LOWER)
+    table = install(install_dtype({**_LOWER, **LOWER, **SEQUENCE, **LINALG, **ATTENTION, **INDEXING}), _LOWER)
     c = _Ctx(g, layout=plan_layout(g))
     for i, name in enumerate(g.inputs):
         meta = g.values[name]

@@ -1,0 +1,114 @@
+"""Advanced indexing on the wasm backend (plan op codes 94..96, passes/lower_indexing.py): x[idx]
+over adjacent runs of dims with broadcast, negative and computed int64 indices, index_select,
+int64 slicing, index_put with and without accumulate (repeated indices add up), slice_scatter
+and gather along every dim, over odd shapes, exported to .pt2 and run on the kernel module under
+Node (1 and 2 threads) against torch; an index out of range fails the forward pass."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+from parity import assert_plan_matches
+from wasm_torch.errors import WasmTorchError
+from wasm_torch.model import load
+from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
+from wasm_torch.runtime.wasm import run_plan
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
+
+
+class Fn(torch.nn.Module):
+    def __init__(self, fn, **buffers):
+        super().__init__()
+        self.fn = fn
+        for name, value in buffers.items():
+            self.register_buffer(name, value)
+
+    def forward(self, *xs):
+        return self.fn(self, *xs)
+
+
+def _plan(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(module.eval(), args), str(path))
+    return write_plan(build_plan(load(str(path)).graph))
+
+
+def _run(module: torch.nn.Module, args: tuple, tmp_path, what: str, codes: set[OpCode]) -> None:
+    plan = _plan(module, args, tmp_path)
+    assert codes <= {op.code for op in read_plan(plan).ops}, what
+    with torch.no_grad():
+        out = module(*args)
+    refs = [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
+    assert_plan_matches(plan, [a.numpy() for a in args], refs, what)
+
+
+@pytest.mark.parametrize("shape", [(7, 5, 3), (1, 17, 2), (3, 1, 33), (2, 3, 4, 5)])
+def test_index_forms(shape, tmp_path):
+    torch.manual_seed(sum(shape))
+    x = torch.randn(*shape)
+    i0 = torch.randint(-shape[0], shape[0], (4,))
+    i1 = torch.randint(-shape[1], shape[1], (3, 1))
+    i2 = torch.randint(0, shape[2], (1, 2))
+    rows = torch.arange(min(shape[0], shape[1]))
+    module = Fn(lambda m, x, i0, i1, i2: (x[i0], x[:, i1], x[:, i1, i2], x[i0 % shape[0], None, 0],
+                                          torch.index_select(x, 2, i2.flatten()), x[rows, rows], x[..., i2],
+                                          x[:, m.const], (i1 * 2)[1:, :], x[:, m.const[:1]]),
+                const=torch.tensor([0, shape[1] - 1, -1]))
+    _run(module, (x, i0, i1, i2), tmp_path, f"index {shape}", {OpCode.INDEX})
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_index_put(accumulate, tmp_path):
+    torch.manual_seed(5)
+    x, values = torch.randn(5, 7, 3), torch.randn(5, 4, 3)
+    idx = torch.tensor([6, 0, -1, 2])  # -1 and 6 are one row: accumulate adds both
+    module = Fn(lambda m, x, idx, values: (
+        x.index_put((torch.arange(5)[:, None], idx), values, accumulate=accumulate),
+        x.index_put((idx[:3] % 5,), torch.ones(7, 3), accumulate=accumulate),
+        x.index_put((idx % 5, idx[:1] * 0), torch.tensor(2.5), accumulate=accumulate)))
+    _run(module, (x, idx, values), tmp_path, f"index_put accumulate={accumulate}", {OpCode.INDEX_PUT})
+
+
+def test_setitem_and_slice_scatter(tmp_path):
+    torch.manual_seed(6)
+
+    def fn(m, x, idx, upd):
+        y = x.clone()
+        y[:, idx] = upd
+        w = x.clone()
+        w[0, idx, 1] = 5.0
+        z = x.clone()
+        z[1:3, ::2] = upd[:2, :1]
+        return y, w, z
+
+    _run(Fn(fn), (torch.randn(3, 6, 4), torch.tensor([4, 1]), torch.randn(3, 2, 4)), tmp_path, "setitem",
+         {OpCode.INDEX_PUT})
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_gather(dim, tmp_path):
+    torch.manual_seed(7 + dim)
+    x = torch.randn(3, 5, 7)
+    size = list(x.shape)
+    size[dim] = 4
+    size[0] = min(size[0], 2)
+    index = torch.randint(0, x.shape[dim], size)  # torch's gather takes no negative indices
+    module = Fn(lambda m, x, index: (torch.gather(x, dim, index), torch.gather(x, dim, m.fixed)),
+                fixed=torch.randint(0, x.shape[dim], size))
+    _run(module, (x, index), tmp_path, f"gather dim {dim}", {OpCode.GATHER})
+
+
+@pytest.mark.parametrize("gather, bad", [(False, [1, 5]), (False, [-6, 0]), (True, [[0, 5]] * 3),
+                                         (True, [[0, -1]] * 3)])
+def test_index_out_of_range_fails_forward(gather, bad, tmp_path):
+    x = torch.randn(3, 5)
+    if gather:
+        module, index = Fn(lambda m, x, g: torch.gather(x, 1, g)), torch.tensor([[0, 4]] * 3)
+    else:
+        module, index = Fn(lambda m, x, i: x[:, i]), torch.tensor([1, 4])
+    plan = _plan(module, (x, index), tmp_path)
+    with pytest.raises(WasmTorchError, match=r"out of bounds for a dimension of size 5"):
+        run_plan(plan, [x.numpy(), torch.tensor(bad).numpy()], 1, "st")
