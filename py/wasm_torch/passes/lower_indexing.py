@@ -9,7 +9,6 @@ gather, as torch).
     index_put (accumulate or not) INDEX_PUT: y = x with the indexed positions written (or added)
                                  from values broadcast to the indexed shape
     gather                       GATHER along one dim
-    slice of int64 / bool        INDEX with a constant arange (the strided SLICE copies float32)
     slice_scatter                INDEX_PUT with a constant arange
 INDEX and GATHER move int64 and bool elements too; INDEX_PUT writes float32.
 """
@@ -58,7 +57,7 @@ def _data(c: lw._Ctx, n: Node, ref: Any, what: str, dtypes: tuple[str, ...] = DT
         raise lw._Reject(f"{n.op} ({what} is {dtype or 'not a tensor'})")
     if len(c.shape(ref)) > MAX_RANK or len(c.g.values[n.outputs[0]].shape) > MAX_RANK:
         raise lw._Reject(f"{n.op} (rank above {MAX_RANK})")
-    return c.tensor(ref, what, n.op) if dtype == "float32" else ref.name
+    return c.value(ref, what, n.op)
 
 
 def _arange(c: lw._Ctx, n: Node, start: int, step: int, count: int) -> str:
@@ -108,18 +107,6 @@ def _slice_index(c: lw._Ctx, n: Node, shape: tuple[int, ...], dim: int, count: i
     return _arange(c, n, first, a["step"], count)
 
 
-def _slice(c: lw._Ctx, n: Node) -> None:
-    a = n.args
-    if not isinstance(a["self"], Ref) or c.g.values[a["self"].name].dtype == "float32":
-        lt.LOWER["slice"](c, n)  # the strided SLICE copy
-        return
-    x = _data(c, n, a["self"], "self")
-    shape = c.shape(a["self"])
-    dim = a["dim"] % len(shape) if shape else 0
-    index = _slice_index(c, n, shape, dim, c.g.values[n.outputs[0]].shape[dim] if shape else 0)
-    c.ops.append(PlanOp(OpCode.INDEX, [x, index], [n.outputs[0]], n.op, n.source, params=(dim,)))
-
-
 def _slice_scatter(c: lw._Ctx, n: Node) -> None:
     a = n.args
     x = _data(c, n, a["self"], "self", ("float32",))
@@ -131,4 +118,4 @@ def _slice_scatter(c: lw._Ctx, n: Node) -> None:
 
 
 LOWER: dict[str, Callable[[lw._Ctx, Node], None]] = {
-    "index": _index, "index_put": _index_put, "gather": _gather, "slice": _slice, "slice_scatter": _slice_scatter}
+    "index": _index, "index_put": _index_put, "gather": _gather, "slice_scatter": _slice_scatter}
