@@ -241,3 +241,16 @@ def test_bad_dtype_op_fields_are_rejected(tmp_path, field, value, message):
         op.inputs[0] = op.inputs[1]
     with pytest.raises(WasmTorchError, match=message):
         run_plan(write_plan(plan), [np.zeros((2, 3), np.float32), np.zeros((2, 3), np.int64)])
+
+
+class IntMoves(torch.nn.Module):
+    def forward(self, i):
+        m = i > 0
+        return (i[:, 1:], i[..., ::2], i.transpose(0, -1), m.permute(2, 0, 1), i[:, :1].expand(-1, 3, -1),
+                m[0], i.sum((0, 2)), m.any((0, 2)), i.amax((0, 2), keepdim=True), i.unsqueeze(1).flatten(0, 1))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (3, 5, 1), (1, 2, 7)])
+def test_int64_and_bool_strided_copies_match_torch(tmp_path, shape):
+    plan = _check(IntMoves(), (torch.randint(-5, 5, shape),), tmp_path)
+    assert {OpCode.SLICE, OpCode.TRANSPOSE, OpCode.EXPAND} <= _codes(plan)

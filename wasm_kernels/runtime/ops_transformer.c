@@ -30,6 +30,7 @@ typedef struct tf_params {
   size_t astride[WT_MAX_RANK];   /* strided copy: input stride per output dim; matmul: a batch */
   size_t bstride[WT_MAX_RANK];   /* matmul: b batch strides */
   size_t offset;                 /* strided copy: first input element */
+  size_t esize;                  /* strided copy: bytes per element */
   size_t n;                      /* elements (unary, scalar binary); row length (row ops) */
   size_t rows;                   /* row ops, strided copy, binary: units split across tasks */
   size_t block, tasks;
@@ -49,8 +50,13 @@ typedef struct tf_params {
 
 int wt_transformer_op(uint16_t code) { return code >= WT_OP_EMBEDDING && code <= WT_OP_EXPAND; }
 
-int wt_transformer_int64_operand(const wt_op* op, uint32_t operand) {
-  return op->code == WT_OP_EMBEDDING && operand == 1;
+int wt_transformer_other_dtype(const wt_op* op, uint32_t operand) {
+  return (op->code == WT_OP_EMBEDDING && operand == 1) || op->code == WT_OP_TRANSPOSE ||
+         op->code == WT_OP_SLICE || op->code == WT_OP_EXPAND;
+}
+
+static size_t dtype_size(uint8_t dtype) {
+  return dtype == WT_DTYPE_I64 ? 8 : dtype == WT_DTYPE_BOOL ? 1 : 4;
 }
 
 static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
@@ -260,6 +266,12 @@ static int check_expand(const wt_plan* plan, const wt_op* op, char* detail, size
 }
 
 int wt_transformer_check(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
+  const wt_value* x = &plan->values[op->in[0]];
+  const wt_value* y = &plan->values[op->out[0]];
+  if ((op->code == WT_OP_TRANSPOSE || op->code == WT_OP_SLICE || op->code == WT_OP_EXPAND) &&
+      x->dtype != y->dtype)
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "input dtype %u, output dtype %u", x->dtype,
+                         y->dtype);
   switch (op->code) {
     case WT_OP_EMBEDDING: return check_embedding(plan, op, detail, size);
     case WT_OP_BINARY: return check_binary(plan, op, detail, size);
@@ -392,10 +404,14 @@ static void strided_task(void* context, size_t task) {
       off += rest % p->ydims[d] * p->astride[d];
       rest /= p->ydims[d];
     }
-    const float* x = p->a + off;
-    float* y = p->y + r * inner;
+    const uint8_t* x = (const uint8_t*)p->a + off * p->esize;
+    uint8_t* y = (uint8_t*)p->y + r * inner * p->esize;
     if (stride == 1) {
-      memcpy(y, x, inner * sizeof(float));
+      memcpy(y, x, inner * p->esize);
+    } else if (p->esize == 4) {
+      for (size_t i = 0; i < inner; i++) ((float*)y)[i] = ((const float*)x)[i * stride];
+    } else if (p->esize == 8) {
+      for (size_t i = 0; i < inner; i++) ((uint64_t*)y)[i] = ((const uint64_t*)x)[i * stride];
     } else {
       for (size_t i = 0; i < inner; i++) y[i] = x[i * stride];
     }
@@ -448,6 +464,7 @@ static void build_strided(const wt_plan* plan, const wt_op* op, tf_params* p, si
   const wt_value* y = &plan->values[op->out[0]];
   size_t xs[WT_MAX_RANK];
   dense_strides(x, xs);
+  p->esize = dtype_size(x->dtype);
   p->rank = y->rank;
   for (uint32_t d = 0; d < y->rank; d++) p->ydims[d] = y->dims[d];
   if (op->code == WT_OP_TRANSPOSE) {

@@ -273,7 +273,7 @@ static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
     if (dtype == WT_DTYPE_F32) continue;
     if (op->code == WT_OP_RESHAPE && plan->values[op->in[0]].dtype == plan->values[op->out[0]].dtype)
       continue;
-    if (wt_transformer_int64_operand(op, j) || wt_attention_other_dtype(op, j)) continue;
+    if (wt_transformer_other_dtype(op, j) || wt_attention_other_dtype(op, j)) continue;
     return op_fail(op, index, WT_E_OPERANDS, "operand %u has dtype code %u, this op reads float32",
                    j, dtype);
   }

@@ -28,8 +28,10 @@
 
 /* 1 for a transformer op code. */
 int wt_transformer_op(uint16_t code);
-/* Whether operand `operand` (inputs first, then outputs) of the op may be int64. */
-int wt_transformer_int64_operand(const wt_op* op, uint32_t operand);
+/* Whether operand `operand` (inputs first, then outputs) of the op may be other than float32:
+ * embedding ids (int64), and the strided copies (transpose, slice, expand) of any dtype, whose
+ * rules check that input and output dtypes match. */
+int wt_transformer_other_dtype(const wt_op* op, uint32_t operand);
 /* Shape and attribute rule (operand counts, ids and dtypes already checked). Returns a wt_status;
  * on failure writes a one-line reason to detail. */
 int wt_transformer_check(const wt_plan* plan, const wt_op* op, char* detail, size_t size);

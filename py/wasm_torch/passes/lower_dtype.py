@@ -19,7 +19,6 @@ passes/lower_wasm.py through LOWER. Values may be float32, int64 or bool (stored
     cumsum cumprod                   SCAN
     softmax / log_softmax over any dim   SOFTMAX (TRANSPOSE around it when not the last dim)
     linspace, eye                    folded into plan constants
-    reshape of bool                  RESHAPE
 """
 
 from __future__ import annotations
@@ -51,7 +50,6 @@ _REDUCE = {op: i for i, op in enumerate(
     ["sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "var", "std", "linalg_vector_norm", "logsumexp",
      "any", "all"])}
 _SCAN = {"cumsum": 0, "cumprod": 1}
-_ASSOCIATIVE = ("sum", "prod", "amax", "amin", "any", "all")  # a reduction over dims = reductions per dim
 # wt_vunary_op (include/wt_elementwise.h)
 _VUNARY = {"floor": 17, "ceil": 18, "trunc": 19, "round": 20, "sign": 21, "square": 22, "erf": 23, "mish": 24,
            "log_sigmoid": 25, "sqrt": 15}
@@ -76,12 +74,7 @@ def _operand(c: lw._Ctx, ref: Any, what: str, op: str) -> str:
     """A tensor operand of any plan dtype, in torch's layout."""
     if not isinstance(ref, Ref):
         raise lw._Reject(f"{op} ({what} is not a tensor)")
-    dtype = c.g.values[ref.name].dtype
-    if dtype == "float32":
-        return c.tensor(ref, what, op)
-    if dtype not in DTYPES:
-        raise lw._Reject(f"{op} ({what} is {dtype})")
-    return ref.name
+    return c.value(ref, what, op)
 
 
 def _new(c: lw._Ctx, base: str, shape: tuple[int, ...], dtype: str) -> str:
@@ -346,14 +339,6 @@ def _to_copy(c: lw._Ctx, n: Node) -> None:
         _emit(c, OpCode.CAST, n, [x], out)
 
 
-def _reshape(c: lw._Ctx, n: Node, fallback: Callable) -> None:
-    x = n.args["self"]
-    if isinstance(x, Ref) and c.g.values[x.name].dtype == "bool":
-        _emit(c, OpCode.RESHAPE, n, [x.name], n.outputs[0])
-    else:
-        fallback(c, n)
-
-
 # ---------------------------------------------------------------------------------------------
 # reductions
 
@@ -370,45 +355,22 @@ def _adjacent(c: lw._Ctx, n: Node, x: str, dims: list[int]) -> tuple[str, int, i
     if not dims or dims == list(range(dims[0], dims[-1] + 1)):
         return x, (dims[0] if dims else 0), (dims[-1] + 1 if dims else 0)
     shape = _shape(c, x)
-    if _dtype(c, x) != "float32" or len(shape) > lt.MAX_RANK:
-        raise lw._Reject(f"{n.op} (dims {dims} of a {_dtype(c, x)} rank-{len(shape)} value)")
+    if len(shape) > lt.MAX_RANK:
+        raise lw._Reject(f"{n.op} (dims {dims} of a rank-{len(shape)} value)")
     perm = [d for d in range(len(shape)) if d not in dims] + dims
-    moved = _new(c, x, tuple(shape[p] for p in perm), "float32")
+    moved = _new(c, x, tuple(shape[p] for p in perm), _dtype(c, x))
     _emit(c, OpCode.TRANSPOSE, n, [x], moved, tuple(perm + [0] * (8 - len(perm))))
     return moved, len(shape) - len(dims), len(shape)
 
 
-def _runs(dims: list[int]) -> list[list[int]]:
-    """Sorted dims as runs of adjacent ones."""
-    runs: list[list[int]] = []
-    for d in dims:
-        if runs and runs[-1][-1] == d - 1:
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    return runs
-
-
 def _reduce_to(c: lw._Ctx, n: Node, op: str, x: str, dims: list[int], output: str, p: float = 0.0) -> None:
     """REDUCE x over dims into output (of keepdim shape or not: a RESHAPE restores the 1s)."""
-    runs = _runs(dims)
-    if len(runs) > 1 and _dtype(c, x) != "float32" and op in _ASSOCIATIVE:
-        # int64/bool values have no TRANSPOSE: reduce one run at a time, the last first so the
-        # others keep their positions
-        for run in runs[:0:-1]:
-            x = _reduce_run(c, n, op, x, run, _new(c, output, _keepdim_shape(_shape(c, x), run), _dtype(c, x)), p)
-        dims = runs[0]
-    _reduce_run(c, n, op, x, dims, output, p)
-
-
-def _reduce_run(c: lw._Ctx, n: Node, op: str, x: str, dims: list[int], output: str, p: float) -> str:
     moved, start, end = _adjacent(c, n, x, dims)
     shape = _keepdim_shape(_shape(c, x), dims)
     target = output if _shape(c, output) == shape else _new(c, output, shape, _dtype(c, output))
     _emit(c, OpCode.REDUCE, n, [moved], target, (_REDUCE[op], start, end, lt._f32(p)))
     if target != output:
         _emit(c, OpCode.RESHAPE, n, [target], output)
-    return output
 
 
 def _reduce(c: lw._Ctx, n: Node) -> None:
@@ -507,12 +469,12 @@ LOWER: dict[str, Callable[[lw._Ctx, Node], None]] = {
     **{op: _scan for op in _SCAN}, "softmax": _softmax, "log_softmax": _softmax, "linspace": _linspace,
     "eye": _eye,
 }
-# Ops whose float32 number-bound or non-bool forms the table already lowers: wrapped, not replaced.
-WRAP: dict[str, Callable[[lw._Ctx, Node, Callable], None]] = {"clamp": _clamp, "reshape": _reshape}
+# Ops whose float32 number-bound forms the table already lowers: wrapped, not replaced.
+WRAP: dict[str, Callable[[lw._Ctx, Node, Callable], None]] = {"clamp": _clamp}
 
 
 def install(table: dict[str, Callable]) -> dict[str, Callable]:
-    """The lowering table with these ops added (they take precedence) and clamp / reshape wrapped."""
+    """The lowering table with these ops added (they take precedence) and clamp wrapped."""
     out = {**table, **LOWER}
     for op, wrap in WRAP.items():
         out[op] = (lambda w, f: lambda c, n: w(c, n, f))(wrap, table[op])

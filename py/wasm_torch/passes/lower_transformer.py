@@ -15,7 +15,8 @@ passes/lower_wasm.py through LOWER (canonical op -> lowering function).
     permute of an activation     TRANSPOSE (a strided copy, rank <= 6)
     slice, split_with_sizes      SLICE (one per output)
     expand                       EXPAND (RESHAPE when the shape does not change)
-    reshape of int64             RESHAPE
+    reshape of int64, bool       RESHAPE
+(the last four on float32, int64 and bool values)
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def _permute(c: lw._Ctx, n: Node) -> None:
     if c.is_const(x):
         lw._permute(c, n)  # a transposed weight, folded into a GEMM
         return
-    name = c.tensor(x, "self", "permute")
+    name = c.value(x, "self", "permute")
     rank = len(c.shape(x))
     perm = [d % rank for d in n.args["dims"]] if rank else []
     if rank > MAX_RANK:
@@ -217,7 +218,7 @@ def _slice_bounds(size: int, start: Any, end: Any) -> tuple[int, int]:
 
 
 def _slice_to(c: lw._Ctx, n: Node, x: Ref, dim: int, start: int, step: int, output: str) -> None:
-    name = c.tensor(x, "self", n.op)
+    name = c.value(x, "self", n.op)
     shape = c.shape(x)
     if len(shape) > MAX_RANK:
         raise lw._Reject(f"{n.op} (rank {len(shape)} above {MAX_RANK})")
@@ -249,7 +250,7 @@ def _split_with_sizes(c: lw._Ctx, n: Node) -> None:
 
 
 def _expand(c: lw._Ctx, n: Node) -> None:
-    x = c.tensor(n.args["self"], "self", "expand")
+    x = c.value(n.args["self"], "self", "expand")
     out = tuple(c.g.values[n.outputs[0]].shape)
     if out == c.shape(n.args["self"]):
         _alias(c, n, x)
@@ -261,8 +262,8 @@ def _expand(c: lw._Ctx, n: Node) -> None:
 
 def _reshape(c: lw._Ctx, n: Node) -> None:
     x = n.args["self"]
-    if isinstance(x, Ref) and c.g.values[x.name].dtype == "int64":
-        _alias(c, n, x.name)
+    if isinstance(x, Ref) and c.g.values[x.name].dtype != "float32":
+        _alias(c, n, c.value(x, "self", "reshape"))
     else:
         lw._reshape(c, n)
 

@@ -72,6 +72,12 @@ class _Ctx:
             return self.layout.operand(self, ref.name)  # in the layout the node runs in
         return ref.name
 
+    def value(self, ref: Any, what: str, op: str) -> str:
+        """A tensor operand of any plan dtype: int64 and bool as they are, float32 as `tensor`."""
+        if isinstance(ref, Ref) and self.g.values[ref.name].dtype in ("int64", "bool"):
+            return ref.name
+        return self.tensor(ref, what, op)
+
     def const(self, ref: Any, what: str, op: str, ranks: tuple[int, ...]) -> str:
         name = self.tensor(ref, what, op)
         if name not in self.g.constants:
