@@ -12,8 +12,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 from parity import assert_plan_matches
+from wasm_torch.errors import WasmTorchError
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
+from wasm_torch.runtime.wasm import run_plan
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
 
@@ -98,3 +100,21 @@ def test_sdpa_bool_masks(mask_shape, tmp_path):
     module = Fn(lambda m, q, k, v, x: (F.scaled_dot_product_attention(q, k, v, attn_mask=m.keep),
                                        F.scaled_dot_product_attention(q, k, v, attn_mask=x > 0)), keep=keep)
     _run(module, (q, k, v, torch.randn(*mask_shape)), tmp_path, f"sdpa bool mask {mask_shape}", OpCode.SDPA)
+
+
+@pytest.mark.parametrize("code, params, message", [
+    (OpCode.SDPA, (2, 0.5), "unknown flags 0x2"),
+    (OpCode.SDPA, (0, float("inf")), "the scale must be finite"),
+    (OpCode.RMS_NORM, (3, 1e-6), "row length 3 is not a product of x's trailing dims"),
+    (OpCode.RMS_NORM, (5, -1.0), "eps must be finite and >= 0"),
+])
+def test_bad_attention_fields_are_rejected(code, params, message, tmp_path):
+    module = Fn(lambda m, q, k: (F.scaled_dot_product_attention(q, k, k), m.norm(q)))
+    module.norm = torch.nn.RMSNorm(5)
+    q, k = torch.randn(2, 3, 5), torch.randn(2, 4, 5)
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(module.eval(), (q, k)), str(path))
+    plan = read_plan(write_plan(build_plan(load(str(path)).graph)))
+    next(op for op in plan.ops if op.code == code).params = params
+    with pytest.raises(WasmTorchError, match=message):
+        run_plan(write_plan(plan), [q.numpy(), k.numpy()], 1, "st")

@@ -112,3 +112,19 @@ def test_index_out_of_range_fails_forward(gather, bad, tmp_path):
     plan = _plan(module, (x, index), tmp_path)
     with pytest.raises(WasmTorchError, match=r"out of bounds for a dimension of size 5"):
         run_plan(plan, [x.numpy(), torch.tensor(bad).numpy()], 1, "st")
+
+
+@pytest.mark.parametrize("code, params, message", [
+    (OpCode.INDEX, (2,), "2 indices from dim 2 of a rank-3 input"),
+    (OpCode.INDEX_PUT, (1, 2), "accumulate must be 0 or 1"),
+    (OpCode.INDEX_PUT, (3, 0), "1 indices from dim 3"),
+    (OpCode.GATHER, (3,), "dim 3"),
+])
+def test_bad_indexing_fields_are_rejected(code, params, message, tmp_path):
+    x, i = torch.randn(3, 5, 2), torch.tensor([1, 4])
+    module = Fn(lambda m, x, i: (x[:, i, i[:1]], x.index_put((i % 3,), torch.tensor(1.0)),
+                                 torch.gather(x, 0, m.index)), index=torch.zeros(2, 5, 2, dtype=torch.int64))
+    plan = read_plan(_plan(module, (x, i), tmp_path))
+    next(op for op in plan.ops if op.code == code).params = params
+    with pytest.raises(WasmTorchError, match=message):
+        run_plan(write_plan(plan), [x.numpy(), i.numpy()], 1, "st")

@@ -12,7 +12,7 @@ import shutil
 import pytest
 import torch
 from parity import assert_plan_matches, close
-from wasm_torch.errors import UnsupportedError
+from wasm_torch.errors import UnsupportedError, WasmTorchError
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
 from wasm_torch.runtime.wasm import run_plan
@@ -154,3 +154,26 @@ def test_grus_rnns_and_cells_match_torch(form, tmp_path):
         for i, (o, r) in enumerate(zip(outs, refs)):
             ok, diff = close(o, r)
             assert ok, f"{form} {variant}/{threads} output {i} ({list(r.shape)}): differs by {diff}"
+
+
+@pytest.mark.parametrize("code, params, message", [
+    (OpCode.GRU, (4, 0), "unknown flags 0x4"),
+    (OpCode.RNN, (8, 0), "unknown flags 0x8"),
+    (OpCode.RNN, (0, 1), r"initial states must be \[S, 2, 5\] with state 1 < S"),
+])
+def test_bad_recurrent_fields_are_rejected(code, params, message, tmp_path):
+    class Two(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru, self.rnn = torch.nn.GRU(3, 5), torch.nn.RNN(3, 5, nonlinearity="relu")
+
+        def forward(self, x):
+            return self.gru(x)[0], self.rnn(x)[0]
+
+    x = torch.randn(4, 2, 3)
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(Two().eval(), (x,)), str(path))
+    plan = read_plan(write_plan(build_plan(load(str(path)).graph)))
+    next(op for op in plan.ops if op.code == code).params = params
+    with pytest.raises(WasmTorchError, match=message):
+        run_plan(write_plan(plan), [x.numpy()], 1, "st")
