@@ -235,12 +235,13 @@ static int build_sdpa(const wt_plan* plan, const wt_op* op, uint8_t* arena, cons
   const size_t nr = p->gemm->nr;
   p->packed_k = wt_f32_gemm_packed_elements(1, p->s, p->e, nr);
   p->packed_v = wt_f32_gemm_packed_elements(1, p->ev, p->s, nr);
-  p->slot = p->packed_k + p->packed_v + p->l * p->s;
-  p->slot = div_up(p->slot, 16) * 16; /* slots start on cache lines */
+  /* in 64 bits: L x S scores are bounded by no tensor of the plan, and a wasm32 size_t wraps */
+  const uint64_t slot = ((uint64_t)p->packed_k + p->packed_v + (uint64_t)p->l * p->s + 15) / 16 * 16;
   p->tasks = y->nbytes ? batches : 0;
-  const uint64_t scratch = (uint64_t)p->tasks * p->slot * sizeof(float);
-  if (scratch > WT_MAX_ARENA_BYTES)
+  const uint64_t scratch = (uint64_t)p->tasks * slot * sizeof(float);
+  if (slot > WT_MAX_ARENA_BYTES || scratch > WT_MAX_ARENA_BYTES)
     return wt_fail(WT_E_LIMIT, "an attention's scratch exceeds %u bytes", WT_MAX_ARENA_BYTES);
+  p->slot = (size_t)slot; /* slots start on cache lines */
   *scratch_bytes = (size_t)scratch;
   return WT_OK;
 }
