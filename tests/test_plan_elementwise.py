@@ -128,7 +128,9 @@ def test_unary_math_and_activations_match_torch(tmp_path, shape):
 class Casts(torch.nn.Module):
     def forward(self, x, i, m):
         return (x.long(), x.bool(), i.float(), i.bool(), m.float(), m.long(), (x * 1e3).long().float(),
-                x.to(torch.float32), i.to(torch.int64), m.to(torch.bool), x.type_as(i), i.type_as(x))
+                x.to(torch.float32), i.to(torch.int64), m.to(torch.bool), x.type_as(i), i.type_as(x),
+                x.int(), x.double(), (x * 1e3).half(), x.half().float(), x.abs().to(torch.uint8), i.int(),
+                i.to(torch.uint8), m.double(), i.int().long(), x.double().long(), (x * 1e-6).half())
 
 
 @pytest.mark.parametrize("shape", [(1,), (3, 17), (2, 3, 4)])

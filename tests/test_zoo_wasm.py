@@ -33,7 +33,6 @@ NOT_YET = {
     "pixel_ops": "pixel_shuffle, pixel_unshuffle",
     "pools_1d": "max_pool1d, avg_pool1d",
     "pools_2d": "pool indices, adaptive_max_pool2d",
-    "type_conversions": "casts, int32/float64/uint8 outputs",
     "upsample": "upsample_nearest2d, upsample_bilinear2d",
     "vad_state": "conv1d, mean",
 }

@@ -151,7 +151,7 @@ def hostile_cases(base: bytes) -> dict[str, tuple[bytes, int, str, bool]]:
         "huge_shape.wtm": (_patch(base, "<II", v(base, w1) + 20, 2**31 - 1, 2**31 - 1), 10, "more than", True),
         "dim_over_2_31.wtm": (_patch(base, "<I", v(base, w1) + 20, 2**31), 10, "above 2^31 - 1", True),
         "nbytes_mismatch.wtm": (_patch(base, "<I", v(base, w1) + 8, 4), 6, "bytes declared", True),
-        "bad_dtype.wtm": (_patch(base, "<B", v(base, x), 7), 6, "dtype code 7 unknown", True),
+        "bad_dtype.wtm": (_patch(base, "<B", v(base, x), 99), 6, "dtype code 99 unknown", True),
         "rank_9.wtm": (_patch(base, "<B", v(base, x) + 2, 9), 6, "rank 9", True),
         "bad_op_code.wtm": (_patch(base, "<H", gemm1, 99), 7, "op code 99 unknown", True),
         "op_code_zero.wtm": (_patch(base, "<H", gemm1, 0), 7, "op code 0 unknown", True),

@@ -36,8 +36,9 @@ MAX_VALUES = 1 << 20
 MAX_OPS = 1 << 20
 MAX_IO = 1024
 
-DTYPE_CODES = {"float32": 1, "int64": 2, "bool": 3}  # int64 since 1.1 (embedding ids), bool since 1.4
-ITEMSIZE = {"float32": 4, "int64": 8, "bool": 1}
+# int64 since 1.1 (embedding ids); the rest since 1.4 (int32, uint8, float64, float16: casts and copies only)
+DTYPE_CODES = {"float32": 1, "int64": 2, "bool": 3, "int32": 4, "uint8": 5, "float64": 6, "float16": 7}
+ITEMSIZE = {"float32": 4, "int64": 8, "bool": 1, "int32": 4, "uint8": 1, "float64": 8, "float16": 2}
 DTYPE_NAMES = {v: k for k, v in DTYPE_CODES.items()}
 SPACE_ARENA = 0
 SPACE_WEIGHTS = 1
@@ -259,7 +260,8 @@ def build_plan(graph: Any) -> Plan:
     minor = 0 if all(op.code <= OpCode.COPY for op in ops) and all(v.dtype == "float32" for v in values.values()) else 1
     minor = 2 if any(op.code >= OpCode.LSTM for op in ops) else minor
     minor = 3 if any(op.code >= OpCode.GRU for op in ops) else minor
-    if any(OpCode.CAST <= op.code <= OpCode.SCAN for op in ops) or any(v.dtype == "bool" for v in values.values()):
+    if any(OpCode.CAST <= op.code <= OpCode.SCAN for op in ops) \
+            or any(v.dtype not in ("float32", "int64") for v in values.values()):
         minor = 4
     return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes, minor)
 

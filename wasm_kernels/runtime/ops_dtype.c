@@ -2,8 +2,8 @@
  * and shape is validated once by wt_dtype_check; wt_dtype_build fixes the geometry (broadcast
  * strides with mergeable dims folded, reduction [outer, r, inner]) so forward only loops. Integer
  * division by zero fails forward with WT_E_INPUT (torch raises; a wasm i64.div would trap), and
- * INT64_MIN / -1 wraps as torch's CPU kernels do. Float -> int64 casts saturate instead of
- * trapping (NaN gives INT64_MIN, as x86). */
+ * INT64_MIN / -1 wraps as torch's CPU kernels do. CAST also reads and writes int32, uint8,
+ * float64 and float16 (values only casts and copies touch). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +61,8 @@ static size_t numel_of(const wt_value* v) {
 }
 
 static const char* dtype_name(uint8_t dtype) {
-  return dtype == WT_DTYPE_F32 ? "float32" : dtype == WT_DTYPE_I64 ? "int64" : "bool";
+  static const char* const names[] = {"?", "float32", "int64", "bool", "int32", "uint8", "float64", "float16"};
+  return dtype < sizeof names / sizeof *names ? names[dtype] : "?";
 }
 
 /* ---- checks ---------------------------------------------------------------------------------- */
@@ -239,7 +240,7 @@ static int check_scan(const wt_plan* plan, const wt_op* op, char* detail, size_t
   if (kind >= WT_SCAN_OP_COUNT || dim >= x->rank)
     return wt_check_fail(detail, size, WT_E_OPERANDS, "scan op %u over dim %u of rank %u", kind,
                          dim, x->rank);
-  if (x->dtype == WT_DTYPE_BOOL) return dtype_fail(detail, size, "scan", kind, x);
+  if (x->dtype != WT_DTYPE_F32 && x->dtype != WT_DTYPE_I64) return dtype_fail(detail, size, "scan", kind, x);
   if (y->dtype != x->dtype) return out_fail(detail, size, y, x->dtype);
   return check_same_shape(x, y, detail, size);
 }
@@ -304,10 +305,6 @@ static int64_t i64_pow(int64_t base, int64_t exp) {
   for (; exp; exp >>= 1, b *= b)
     if (exp & 1) result *= b;
   return (int64_t)result;
-}
-
-static int64_t f32_to_i64(float x) {
-  return x >= -9223372036854775808.0f && x < 9223372036854775808.0f ? (int64_t)x : INT64_MIN;
 }
 
 /* ---- elementwise rows ------------------------------------------------------------------------ */
@@ -421,6 +418,7 @@ static void where_row(const dt_params* p, size_t n, const uint8_t* const* in, co
                       uint8_t* y) {
   switch (p->ysize) {
     case 1: WHERE_LOOP(uint8_t)
+    case 2: WHERE_LOOP(uint16_t)
     case 4: WHERE_LOOP(uint32_t)
     default: WHERE_LOOP(uint64_t)
   }
@@ -450,31 +448,72 @@ static void broadcast_task(void* context, size_t task) {
 
 /* ---- flat ops: cast, map -------------------------------------------------------------------- */
 
-static void cast_range(const dt_params* p, size_t i0, size_t n) {
-  const uint8_t* x = p->in[0];
-  uint8_t* y = p->y;
-  for (size_t i = i0; i < i0 + n; i++) {
-    double v; /* every int64 -> float32 goes through double: exact rounding for |v| < 2^53 */
-    int64_t iv = 0;
-    switch (p->in_dtype) {
-      case WT_DTYPE_F32: v = ((const float*)x)[i]; break;
-      case WT_DTYPE_I64: iv = ((const int64_t*)x)[i]; v = (double)iv; break;
-      default: v = x[i] != 0; break;
-    }
-    switch (p->out_dtype) {
-      case WT_DTYPE_F32:
-        ((float*)y)[i] = p->in_dtype == WT_DTYPE_I64 ? (float)iv : (float)v;
-        break;
-      case WT_DTYPE_I64:
-        ((int64_t*)y)[i] = p->in_dtype == WT_DTYPE_I64 ? iv : p->in_dtype == WT_DTYPE_F32
-                                                                 ? f32_to_i64((float)v)
-                                                                 : (int64_t)v;
-        break;
-      default:
-        y[i] = p->in_dtype == WT_DTYPE_I64 ? iv != 0 : v != 0.0; /* NaN -> true */
-        break;
-    }
+/* binary16 bits <-> float32, round to nearest even (as torch's Half conversions). */
+static float f16_to_f32(uint16_t h) {
+  const uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = h >> 10 & 0x1fu, man = h & 0x3ffu;
+  float f;
+  if (exp == 0 && man != 0) { /* subnormal: man * 2^-24, exact in float32 */
+    f = (float)man * 0x1p-24f;
+    return sign ? -f : f;
   }
+  const uint32_t bits = sign | (exp == 0x1f ? 0x7f800000u | man << 13 : exp ? (exp + 112) << 23 | man << 13 : 0);
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+static uint16_t f32_to_f16(float f) {
+  uint32_t x;
+  memcpy(&x, &f, sizeof x);
+  const uint16_t sign = (uint16_t)(x >> 16 & 0x8000u);
+  x &= 0x7fffffffu;
+  if (x >= 0x7f800000u) return sign | 0x7c00u | (x > 0x7f800000u ? 0x200u : 0); /* inf, NaN */
+  if (x >= 0x477ff000u) return sign | 0x7c00u; /* 65520 and above round to inf */
+  if (x < 0x38800000u) {                       /* below 2^-14: a subnormal half (or 0) */
+    float a;
+    memcpy(&a, &x, sizeof a);
+    return sign | (uint16_t)nearbyintf(a * 0x1p24f);
+  }
+  return sign | (uint16_t)((x + 0xfffu + (x >> 13 & 1u) - 0x38000000u) >> 13);
+}
+
+/* One element of any plan dtype, as the widest value of its kind. */
+typedef struct dt_scalar {
+  double f;
+  int64_t i;
+  int is_float;
+} dt_scalar;
+
+static dt_scalar load_any(uint8_t dtype, const uint8_t* x, size_t i) {
+  switch (dtype) {
+    case WT_DTYPE_F32: return (dt_scalar){((const float*)x)[i], 0, 1};
+    case WT_DTYPE_F64: return (dt_scalar){((const double*)x)[i], 0, 1};
+    case WT_DTYPE_F16: return (dt_scalar){f16_to_f32(((const uint16_t*)x)[i]), 0, 1};
+    case WT_DTYPE_I64: return (dt_scalar){0, ((const int64_t*)x)[i], 0};
+    case WT_DTYPE_I32: return (dt_scalar){0, ((const int32_t*)x)[i], 0};
+    default: return (dt_scalar){0, x[i], 0}; /* bool, uint8 */
+  }
+}
+
+/* Float -> integer truncates toward 0; NaN and out-of-range give INT64_MIN (as x86), not a trap. */
+static int64_t as_int(dt_scalar v) {
+  if (!v.is_float) return v.i;
+  return v.f >= -9223372036854775808.0 && v.f < 9223372036854775808.0 ? (int64_t)v.f : INT64_MIN;
+}
+
+static void store_any(uint8_t dtype, uint8_t* y, size_t i, dt_scalar v) {
+  switch (dtype) {
+    case WT_DTYPE_F32: ((float*)y)[i] = v.is_float ? (float)v.f : (float)v.i; break;
+    case WT_DTYPE_F64: ((double*)y)[i] = v.is_float ? v.f : (double)v.i; break;
+    case WT_DTYPE_F16: ((uint16_t*)y)[i] = f32_to_f16(v.is_float ? (float)v.f : (float)v.i); break;
+    case WT_DTYPE_I64: ((int64_t*)y)[i] = as_int(v); break;
+    case WT_DTYPE_I32: ((int32_t*)y)[i] = (int32_t)as_int(v); break;
+    case WT_DTYPE_U8: y[i] = (uint8_t)as_int(v); break;
+    default: y[i] = v.is_float ? v.f != 0.0 : v.i != 0; break; /* bool: NaN -> true */
+  }
+}
+
+static void cast_range(const dt_params* p, size_t i0, size_t n) {
+  for (size_t i = i0; i < i0 + n; i++) store_any(p->out_dtype, p->y, i, load_any(p->in_dtype, p->in[0], i));
 }
 
 static void map_range(const dt_params* p, size_t i0, size_t n) {
@@ -756,8 +795,6 @@ static void build_broadcast(const wt_plan* plan, const wt_op* op, dt_params* p, 
   split(p, p->rows, threads, 1);
 }
 
-static size_t dtype_size(uint8_t dtype) { return dtype == WT_DTYPE_F32 ? 4 : dtype == WT_DTYPE_I64 ? 8 : 1; }
-
 int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
                    wt_step* step, size_t threads) {
   /* the params, then the division flag (written by tasks, so not in the const params) */
@@ -772,10 +809,10 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
   p->n_in = op->n_in;
   for (uint32_t k = 0; k < op->n_in; k++) {
     p->in[k] = ptr(plan, op->in[k], arena, weights);
-    p->esize[k] = dtype_size(plan->values[op->in[k]].dtype);
+    p->esize[k] = wt_dtype_size(plan->values[op->in[k]].dtype);
   }
   p->y = arena + y->offset;
-  p->ysize = dtype_size(y->dtype);
+  p->ysize = wt_dtype_size(y->dtype);
   p->in_dtype = op->code == WT_OP_WHERE ? plan->values[op->in[1]].dtype : x->dtype;
   p->out_dtype = y->dtype;
   p->op = op->code == WT_OP_CAST || op->code == WT_OP_WHERE ? 0 : wt_plan_u32(op->attrs);

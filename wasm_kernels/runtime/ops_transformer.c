@@ -55,9 +55,6 @@ int wt_transformer_other_dtype(const wt_op* op, uint32_t operand) {
          op->code == WT_OP_SLICE || op->code == WT_OP_EXPAND;
 }
 
-static size_t dtype_size(uint8_t dtype) {
-  return dtype == WT_DTYPE_I64 ? 8 : dtype == WT_DTYPE_BOOL ? 1 : 4;
-}
 
 static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -412,6 +409,8 @@ static void strided_task(void* context, size_t task) {
       for (size_t i = 0; i < inner; i++) ((float*)y)[i] = ((const float*)x)[i * stride];
     } else if (p->esize == 8) {
       for (size_t i = 0; i < inner; i++) ((uint64_t*)y)[i] = ((const uint64_t*)x)[i * stride];
+    } else if (p->esize == 2) {
+      for (size_t i = 0; i < inner; i++) ((uint16_t*)y)[i] = ((const uint16_t*)x)[i * stride];
     } else {
       for (size_t i = 0; i < inner; i++) y[i] = x[i * stride];
     }
@@ -464,7 +463,7 @@ static void build_strided(const wt_plan* plan, const wt_op* op, tf_params* p, si
   const wt_value* y = &plan->values[op->out[0]];
   size_t xs[WT_MAX_RANK];
   dense_strides(x, xs);
-  p->esize = dtype_size(x->dtype);
+  p->esize = wt_dtype_size(x->dtype);
   p->rank = y->rank;
   for (uint32_t d = 0; d < y->rank; d++) p->ydims[d] = y->dims[d];
   if (op->code == WT_OP_TRANSPOSE) {

@@ -281,7 +281,16 @@ static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
 }
 
 uint32_t wt_dtype_size(uint8_t dtype) {
-  return dtype == WT_DTYPE_F32 ? 4 : dtype == WT_DTYPE_I64 ? 8 : dtype == WT_DTYPE_BOOL ? 1 : 0;
+  switch (dtype) {
+    case WT_DTYPE_F32:
+    case WT_DTYPE_I32: return 4;
+    case WT_DTYPE_I64:
+    case WT_DTYPE_F64: return 8;
+    case WT_DTYPE_BOOL:
+    case WT_DTYPE_U8: return 1;
+    case WT_DTYPE_F16: return 2;
+    default: return 0;
+  }
 }
 
 /* ---- framing ------------------------------------------------------------------------------ */
@@ -315,7 +324,7 @@ static int parse_value(const uint8_t* p, uint32_t index, const wt_plan* plan,
   if (itemsize == 0)
     return wt_fail(WT_E_VALUE,
                    "value %u (%.*s): dtype code %u unknown (this runtime reads float32 = 1, "
-                   "int64 = 2, bool = 3)",
+                   "int64 = 2, bool = 3, int32 = 4, uint8 = 5, float64 = 6, float16 = 7)",
                    index, nl, v->name, v->dtype);
   if (v->space > WT_SPACE_WEIGHTS)
     return wt_fail(WT_E_VALUE, "value %u (%.*s): memory space %u unknown", index, nl, v->name,

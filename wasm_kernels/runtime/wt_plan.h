@@ -32,6 +32,11 @@ enum wt_dtype {
   WT_DTYPE_F32 = 1,
   WT_DTYPE_I64 = 2,  /* since 1.1: embedding ids */
   WT_DTYPE_BOOL = 3, /* since 1.4: one byte, 0 or 1 */
+  /* since 1.4, for casts, copies and model inputs/outputs only: */
+  WT_DTYPE_I32 = 4,
+  WT_DTYPE_U8 = 5,
+  WT_DTYPE_F64 = 6,
+  WT_DTYPE_F16 = 7, /* IEEE binary16 bits */
 };
 enum wt_space { WT_SPACE_ARENA = 0, WT_SPACE_WEIGHTS = 1 };
 

@@ -12,7 +12,7 @@ passes/lower_wasm.py through LOWER. Values may be float32, int64 or bool (stored
     prelu                            CLAMP, CLAMP, BINARY mul, BINARY add
     where, masked_fill, tril/triu    WHERE (numbers become rank-0 constants)
     clamp with tensor bounds         BINARY max / min
-    _to_copy (float32, int64, bool)  CAST
+    _to_copy                         CAST (float32, int64, bool; also int32, uint8, float64, float16)
     sum mean prod amax amin max/min(dim) argmax argmin var std linalg_vector_norm logsumexp any
     all                              REDUCE over one run of dims (a TRANSPOSE first when the
                                      reduced dims are not adjacent); keepdim is a RESHAPE
@@ -34,7 +34,8 @@ from ..plan import OpCode, PlanOp
 from . import lower_transformer as lt
 from . import lower_wasm as lw
 
-DTYPES = ("float32", "int64", "bool")
+COMPUTE = ("float32", "int64", "bool")  # what the ops compute in
+DTYPES = COMPUTE + ("int32", "uint8", "float64", "float16")  # what values may hold (casts, copies, inputs, outputs)
 _PACK = {"float32": "<f", "int64": "<q", "bool": "<B"}
 # wt_elemwise_op, wt_map_op, wt_reduce_op, wt_scan_op (wasm_kernels/runtime/wt_dtype_ops.h)
 _EW = {op: i for i, op in enumerate(
@@ -118,7 +119,7 @@ def _promote(c: lw._Ctx, operands: list[Any]) -> str:
     lifts the category)."""
     tensors = [c.g.values[v.name].dtype if isinstance(v, Ref) else _dtype(c, v) for v in operands
                if isinstance(v, (Ref, str))]
-    bad = [d for d in tensors if d not in DTYPES]
+    bad = [d for d in tensors if d not in COMPUTE]
     if bad:
         raise lw._Reject(f"({bad[0]} operand)")
     numbers = [v for v in operands if not isinstance(v, (Ref, str))]
@@ -140,10 +141,10 @@ def _as(c: lw._Ctx, n: Node, v: Any, what: str, dtype: str) -> str:
     return _scalar(c, v, dtype)
 
 
-def _out(c: lw._Ctx, n: Node, i: int = 0) -> str:
+def _out(c: lw._Ctx, n: Node, i: int = 0, dtypes: tuple[str, ...] = COMPUTE) -> str:
     name = n.outputs[i]
     dtype = c.g.values[name].dtype
-    if dtype not in DTYPES:
+    if dtype not in dtypes:
         raise lw._Reject(f"{n.op} (result is {dtype})")
     return name
 
@@ -331,8 +332,10 @@ def _clamp(c: lw._Ctx, n: Node, fallback: Callable) -> None:
 
 
 def _to_copy(c: lw._Ctx, n: Node) -> None:
-    x = _operand(c, n.args["self"], "self", "_to_copy")
-    out = _out(c, n)
+    x = n.args["self"]
+    dtype = c.g.values[x.name].dtype if isinstance(x, Ref) else ""
+    x = x.name if dtype in DTYPES and dtype != "float32" else _operand(c, x, "self", "_to_copy")
+    out = _out(c, n, 0, DTYPES)
     if _dtype(c, x) == _dtype(c, out):
         _emit(c, OpCode.RESHAPE, n, [x], out)
     else:

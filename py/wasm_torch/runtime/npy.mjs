@@ -1,11 +1,10 @@
 // .npy arrays in any JS environment (the Node runners, the page's .npy inputs): C-order,
 // little-endian arrays of the plan dtypes (wtm.mjs DTYPES), v1/v2/v3 headers in, v1 out.
-import { PlanError } from './wtm.mjs';
+import { DTYPES as TYPES, PlanError } from './wtm.mjs';
 
-// .npy descr <-> plan dtype code (1 float32, 2 int64, 3 bool stored as one byte).
-const DESCR_TO_CODE = Object.freeze({ '<f4': 1, '<i8': 2, '|b1': 3 });
-const CODE_TO_DESCR = Object.freeze({ 1: '<f4', 2: '<i8', 3: '|b1' });
-const TYPES = Object.freeze({ 1: Float32Array, 2: BigInt64Array, 3: Uint8Array });
+// .npy descr <-> plan dtype code (wtm.mjs DTYPES: bool is one byte, float16 its binary16 bits).
+const CODE_TO_DESCR = Object.freeze({ 1: '<f4', 2: '<i8', 3: '|b1', 4: '<i4', 5: '|u1', 6: '<f8', 7: '<f2' });
+const DESCR_TO_CODE = Object.freeze(Object.fromEntries(Object.entries(CODE_TO_DESCR).map(([c, d]) => [d, Number(c)])));
 const latin1 = (bytes) => String.fromCharCode(...bytes);
 
 // bytes: a Uint8Array holding a whole .npy file; name: for messages. -> {shape, data, dtype code}
@@ -22,7 +21,7 @@ export function parseNpy(bytes, name) {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   const code = DESCR_TO_CODE[descr];
   if (code === undefined || /'fortran_order':\s*True/.test(header) || shapeText === undefined)
-    throw new PlanError(14, `${name}: expected a C-order little-endian float32, int64 or bool array, `
+    throw new PlanError(14, `${name}: expected a C-order little-endian array of a plan dtype, `
       + `header ${header.trim()}`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   const Type = TYPES[code];

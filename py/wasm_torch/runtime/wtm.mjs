@@ -18,8 +18,11 @@ export const STATUS = Object.freeze({
   15: 'bad input value',
 });
 
-// Plan dtype codes -> typed array constructors (int64 since plan version 1.1, bool since 1.3).
-export const DTYPES = Object.freeze({ 1: Float32Array, 2: BigInt64Array, 3: Uint8Array });
+// Plan dtype codes -> typed array constructors (int64 since plan version 1.1, the rest since 1.4;
+// float16 values are their IEEE binary16 bits).
+export const DTYPES = Object.freeze({
+  1: Float32Array, 2: BigInt64Array, 3: Uint8Array, 4: Int32Array, 5: Uint8Array, 6: Float64Array, 7: Uint16Array,
+});
 
 export class PlanError extends Error {
   constructor(code, message) {
