@@ -10,7 +10,8 @@ passes/lower_wasm.py through LOWER. Values may be float32, int64 or bool (stored
     sin cos tan asin acos atan sinh cosh    MAP (float32 libm per element)
     floor ceil trunc round sign erf mish log_sigmoid elu selu softplus, pow(x, 2 / 0.5)   UNARY
     prelu                            CLAMP, CLAMP, BINARY mul, BINARY add
-    where, masked_fill, tril/triu    WHERE (numbers become rank-0 constants)
+    where, masked_fill, tril/triu    WHERE (numbers become rank-0 constants; tril/triu of a constant
+                                     is folded)
     clamp with tensor bounds         BINARY max / min
     _to_copy                         CAST (float32, int64, bool; also int32, uint8, float64, float16)
     sum mean prod amax amin max/min(dim) argmax argmin var std linalg_vector_norm logsumexp any
@@ -309,6 +310,11 @@ def _triangle(c: lw._Ctx, n: Node) -> None:
     rows, cols = shape[-2:]
     k = n.args["diagonal"]
     keep = [(j - i <= k) if n.op == "tril" else (j - i >= k) for i in range(rows) for j in range(cols)]
+    const = c.folded.get(x, c.g.constants.get(x))
+    if const is not None and len(keep) * math.prod(shape[:-2]) <= lt.MAX_FOLDED:  # of a constant: folded
+        values = const.tolist()
+        lt._fold(c, n, [v if keep[i % len(keep)] else type(v)(0) for i, v in enumerate(values)])
+        return
     mask = _new(c, "mask", (rows, cols), "bool")
     c.folded[mask] = TensorData("bool", (rows, cols), bytes(keep), name=mask)
     out = _out(c, n)
