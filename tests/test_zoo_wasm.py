@@ -24,17 +24,6 @@ RUNNER = Path(__file__).resolve().parent / "node" / "run_plans.mjs"
 CONFIGS = (("st", 1), ("mt", 1), ("mt", 2))
 
 NOT_YET = {
-    "conv1d_variants": "conv1d, reflection/circular pads",
-    "conv2d_padding_modes": "reflection/replication/circular pads",
-    "conv_transpose1d": "conv_transpose1d",
-    "conv_transpose2d": "conv_transpose2d",
-    "norms": "batch_norm 3-d, layer_norm over several dims, group_norm",
-    "pad": "constant/reflection/replication/circular pads",
-    "pixel_ops": "pixel_shuffle, pixel_unshuffle",
-    "pools_1d": "max_pool1d, avg_pool1d",
-    "pools_2d": "pool indices, adaptive_max_pool2d",
-    "upsample": "upsample_nearest2d, upsample_bilinear2d",
-    "vad_state": "conv1d, mean",
 }
 
 

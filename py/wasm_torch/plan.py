@@ -21,7 +21,7 @@ from .errors import FormatError, UnsupportedError
 
 MAGIC = b"\x89WTM\r\n\x1a\n"  # PNG-style: a non-ASCII byte, then CR LF, ^Z, LF catch text-mode mangling
 VERSION_MAJOR = 1
-VERSION_MINOR = 4  # the newest minor this writer knows; plans get the lowest they need
+VERSION_MINOR = 5  # the newest minor this writer knows; plans get the lowest they need
 ENVELOPE_BYTES = 64
 HEADER_BYTES = 64
 VALUE_BYTES = 56
@@ -89,6 +89,15 @@ class OpCode(enum.IntEnum):
     MAP = 53         # y = op(x) on int64/bool, float32 -> bool tests; params (op,): wt_map_op
     REDUCE = 54      # y = reduce x over dims [start, end); params (op, start, end, p)
     SCAN = 55        # cumsum/cumprod along dim; params (op, dim)
+    # 70..89: more vision ops (since 1.5; passes/lower_spatial.py); NHWC unless said otherwise
+    CONV_TRANSPOSE2D = 70     # inputs x, w [IC, OC/groups, KH, KW][, bias]; params (flags: 1 = bias,
+                              # groups, stride h/w, padding t/l/b/r, dilation h/w, output_padding h/w)
+    PAD = 71                  # any layout: params (mode: constant/reflect/replicate/circular, value,
+                              # before/after per dim of the stored bytes, 16 words); negative crops
+    MAX_POOL2D_INDICES = 72   # params as MAX_POOL2D; outputs y, indices (int64, NCHW as torch's)
+    ADAPTIVE_MAX_POOL2D = 73
+    UPSAMPLE2D = 74           # params (flags: 1 align_corners, 2 linear, 4 nearest shortcut; 1/scale h, w)
+    GROUP_NORM = 75           # NCHW [N, C, *]: inputs x[, gamma][, beta]; params (flags, groups, eps)
     # 90..109: recurrent, attention and indexing ops (since 1.3; passes/lower_sequence.py, ...)
     GRU = 90         # one layer direction: inputs x, w_ih, w_hh, b_ih, b_hh, h0 -> y, h_n; params as LSTM
     RNN = 91         # as GRU; params (flags: 4 = relu nonlinearity, else tanh; state index)
@@ -105,6 +114,8 @@ OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 
                OpCode.CONV2D: (2, 7, 1), OpCode.BATCH_NORM: (5, 5, 1), OpCode.MAX_POOL2D: (1, 1, 1),
                OpCode.AVG_POOL2D: (1, 1, 1), OpCode.ADAPTIVE_AVG_POOL2D: (1, 1, 1), OpCode.LAYOUT: (1, 1, 1),
                OpCode.ADD_CLAMP: (2, 2, 1),
+               OpCode.CONV_TRANSPOSE2D: (2, 3, 1), OpCode.PAD: (1, 1, 1), OpCode.MAX_POOL2D_INDICES: (1, 1, 2),
+               OpCode.ADAPTIVE_MAX_POOL2D: (1, 1, 1), OpCode.UPSAMPLE2D: (1, 1, 1), OpCode.GROUP_NORM: (1, 3, 1),
                OpCode.EMBEDDING: (2, 2, 1), OpCode.BINARY: (1, 2, 1), OpCode.UNARY: (1, 1, 1),
                OpCode.LAYER_NORM: (1, 3, 1), OpCode.SOFTMAX: (1, 1, 1), OpCode.MATMUL: (2, 2, 1),
                OpCode.TRANSPOSE: (1, 1, 1), OpCode.SLICE: (1, 1, 1), OpCode.EXPAND: (1, 1, 1),
@@ -119,6 +130,9 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
           OpCode.MAX_POOL2D: struct.Struct("<9I"), OpCode.AVG_POOL2D: struct.Struct("<8Ii"),
           OpCode.ADAPTIVE_AVG_POOL2D: struct.Struct("<"), OpCode.LAYOUT: struct.Struct("<I"),
           OpCode.ADD_CLAMP: struct.Struct("<ff"),
+          OpCode.CONV_TRANSPOSE2D: struct.Struct("<12Iff"), OpCode.PAD: struct.Struct("<If16i"),
+          OpCode.MAX_POOL2D_INDICES: struct.Struct("<9I"), OpCode.ADAPTIVE_MAX_POOL2D: struct.Struct("<"),
+          OpCode.UPSAMPLE2D: struct.Struct("<Iff"), OpCode.GROUP_NORM: struct.Struct("<IIf"),
           OpCode.EMBEDDING: struct.Struct("<"), OpCode.BINARY: struct.Struct("<IIf"),
           OpCode.UNARY: struct.Struct("<Iff"), OpCode.LAYER_NORM: struct.Struct("<If"),
           OpCode.SOFTMAX: struct.Struct("<I"), OpCode.MATMUL: struct.Struct("<I"),
@@ -132,7 +146,7 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
 # Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
 PARAM_CODES = frozenset(code for code in OpCode if code > OpCode.COPY)
 # Op codes whose last two attributes are a clamp epilogue (PlanOp.min, max) after their params.
-CLAMPED_CODES = frozenset({OpCode.CONV2D, OpCode.BATCH_NORM, OpCode.ADD_CLAMP})
+CLAMPED_CODES = frozenset({OpCode.CONV2D, OpCode.BATCH_NORM, OpCode.ADD_CLAMP, OpCode.CONV_TRANSPOSE2D})
 
 
 def align(n: int) -> int:
@@ -263,6 +277,8 @@ def build_plan(graph: Any) -> Plan:
     if any(OpCode.CAST <= op.code <= OpCode.SCAN for op in ops) \
             or any(v.dtype not in ("float32", "int64") for v in values.values()):
         minor = 4
+    if any(OpCode.CONV_TRANSPOSE2D <= op.code <= OpCode.GROUP_NORM for op in ops):
+        minor = 5
     return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes, minor)
 
 

@@ -33,7 +33,15 @@
 /* Per-task scratch above this is rejected (LIMIT). */
 #define WT_VISION_MAX_SCRATCH (1u << 28)
 
-int wt_vision_op(uint16_t code) { return code >= WT_OP_CONV2D && code <= WT_OP_ADD_CLAMP; }
+int wt_vision_op(uint16_t code) {
+  return (code >= WT_OP_CONV2D && code <= WT_OP_ADD_CLAMP) ||
+         (code >= WT_OP_CONV_TRANSPOSE2D && code <= WT_OP_GROUP_NORM);
+}
+
+/* Operand 2 of max_pool2d_indices (after its input and values) is the int64 indices output. */
+int wt_vision_int64_operand(const wt_op* op, uint32_t operand) {
+  return op->code == WT_OP_MAX_POOL2D_INDICES && operand == 2;
+}
 
 /* ---- checks ---------------------------------------------------------------------------------- */
 
@@ -179,7 +187,7 @@ static void pool_params(const wt_op* op, const wt_value* x, wt_pool2d_params* p)
   p->stride_width = a[3];
   p->padding_height = a[4];
   p->padding_width = a[5];
-  if (op->code == WT_OP_MAX_POOL2D) {
+  if (op->code != WT_OP_AVG_POOL2D) {
     p->dilation_height = a[6];
     p->dilation_width = a[7];
     p->ceil_mode = a[8];
@@ -205,7 +213,7 @@ static int check_pool2d(const wt_plan* plan, const wt_op* op, char* detail, size
   if (status == WT_OK) status = check_geometry(pad, 2, 0, "padding", detail, size);
   if (status == WT_OK) status = check_geometry(d, 2, 1, "dilation", detail, size);
   if (status != WT_OK) return status;
-  const uint32_t flag = op->code == WT_OP_MAX_POOL2D ? p.ceil_mode : p.ceil_mode | p.count_include_pad;
+  const uint32_t flag = op->code != WT_OP_AVG_POOL2D ? p.ceil_mode : p.ceil_mode | p.count_include_pad;
   if (flag > 1) return wt_check_fail(detail, size, WT_E_OPERANDS, "a boolean attribute is not 0 or 1");
   for (int i = 0; i < 2; i++) /* torch: padding at most half of the effective kernel */
     if ((uint64_t)2 * pad[i] > (uint64_t)d[i] * (k[i] - 1) + 1)
@@ -215,7 +223,13 @@ static int check_pool2d(const wt_plan* plan, const wt_op* op, char* detail, size
     return wt_check_fail(detail, size, WT_E_SHAPE, "the window does not fit the padded input");
   if (oh * ow * k[0] * k[1] > WT_VISION_MAX_SCRATCH / sizeof(float*))
     return wt_check_fail(detail, size, WT_E_LIMIT, "indirection buffer above %u bytes", WT_VISION_MAX_SCRATCH);
-  return want_shape4(&plan->values[op->out[0]], x->dims[0], oh, ow, x->dims[3], detail, size);
+  status = want_shape4(&plan->values[op->out[0]], x->dims[0], oh, ow, x->dims[3], detail, size);
+  if (status != WT_OK || op->code != WT_OP_MAX_POOL2D_INDICES) return status;
+  /* the indices are torch's: NCHW, flat h * W + w */
+  const wt_value* idx = &plan->values[op->out[1]];
+  if (idx->dtype != WT_DTYPE_I64)
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "the indices output must be int64");
+  return want_shape4(idx, x->dims[0], x->dims[3], oh, ow, detail, size);
 }
 
 static int check_adaptive(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
@@ -260,13 +274,149 @@ static int check_add_clamp(const wt_plan* plan, const wt_op* op, char* detail, s
   return check_clamp_bounds(wt_plan_f32(op->attrs), wt_plan_f32(op->attrs + 4), detail, size);
 }
 
+/* conv_transpose2d attrs: flags, groups, stride h/w, padding t/l/b/r, dilation h/w,
+ * output_padding h/w, min, max. */
+static int check_conv_transpose2d(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
+  const wt_value* x = &plan->values[op->in[0]];
+  const wt_value* w = &plan->values[op->in[1]];
+  uint32_t a[12];
+  read_u32s(op->attrs, a, 12);
+  const uint32_t flags = a[0], groups = a[1];
+  if (flags & ~WT_CONV2D_FLAG_BIAS)
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
+  const uint32_t has_bias = flags & WT_CONV2D_FLAG_BIAS;
+  if (op->n_in != 2 + has_bias)
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "%u inputs, the flags 0x%x call for %u", op->n_in,
+                         flags, 2 + has_bias);
+  int status = want_rank4(x, "the input", detail, size);
+  if (status != WT_OK) return status;
+  if (w->space != WT_SPACE_WEIGHTS || w->rank != 4)
+    return wt_check_fail(detail, size, WT_E_OPERANDS,
+                         "the weight must be a 4-d constant [IC, OC/groups, KH, KW]");
+  status = check_geometry(a + 2, 2, 1, "stride", detail, size);
+  if (status == WT_OK) status = check_geometry(a + 4, 4, 0, "padding", detail, size);
+  if (status == WT_OK) status = check_geometry(a + 8, 2, 1, "dilation", detail, size);
+  if (status == WT_OK) status = check_geometry(a + 10, 2, 0, "output_padding", detail, size);
+  if (status != WT_OK) return status;
+  const uint64_t ic = x->dims[3], kh = w->dims[2], kw = w->dims[3];
+  const uint64_t oc = (uint64_t)w->dims[1] * groups;
+  if (groups == 0 || w->dims[0] != ic || ic % groups != 0 || kh == 0 || kw == 0 || oc == 0) {
+    char xs[96], ws[96];
+    wt_shape_text(x, xs, sizeof xs);
+    wt_shape_text(w, ws, sizeof ws);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "input %s, weight %s and groups %u do not match", xs,
+                         ws, groups);
+  }
+  if ((uint64_t)a[8] * (kh - 1) > WT_VISION_MAX_GEOMETRY ||
+      (uint64_t)a[9] * (kw - 1) > WT_VISION_MAX_GEOMETRY)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "dilated kernel above %u", WT_VISION_MAX_GEOMETRY);
+  /* torch: output_padding below the stride or the dilation */
+  if ((a[10] >= a[2] && a[10] >= a[8]) || (a[11] >= a[3] && a[11] >= a[9]))
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "output_padding %u, %u not below stride or dilation",
+                         a[10], a[11]);
+  status = check_channel_params(plan, op, 2, has_bias, oc, detail, size);
+  if (status != WT_OK) return status;
+  const size_t oh = wt_deconv_output_size(x->dims[1], (uint32_t)kh, a[2], a[8], a[4], a[6], a[10]);
+  const size_t ow = wt_deconv_output_size(x->dims[2], (uint32_t)kw, a[3], a[9], a[5], a[7], a[11]);
+  if (x->dims[0] != 0 && (oh == 0 || ow == 0))
+    return wt_check_fail(detail, size, WT_E_SHAPE, "the padding leaves no output");
+  status = want_shape4(&plan->values[op->out[0]], x->dims[0], oh, ow, oc, detail, size);
+  if (status != WT_OK) return status;
+  return check_clamp_bounds(wt_plan_f32(op->attrs + 48), wt_plan_f32(op->attrs + 52), detail, size);
+}
+
+/* pad attrs: mode, value, then (before, after) as int32 for each of the 8 dims of the stored bytes.
+ * Output index o of a dim of n reads o - before: outside [0, n) it is the value (constant), the
+ * mirror image (reflect, which needs pads below n), the edge (replicate) or the wrap (circular). */
+static int check_pad(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
+  const wt_value* x = &plan->values[op->in[0]];
+  const wt_value* y = &plan->values[op->out[0]];
+  const uint32_t mode = wt_plan_u32(op->attrs);
+  if (mode > WT_PAD_CIRCULAR) return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown pad mode %u", mode);
+  if (x->rank == 0 || x->rank != y->rank)
+    return wt_check_fail(detail, size, WT_E_SHAPE, "input rank %u, output rank %u", x->rank, y->rank);
+  for (uint32_t d = 0; d < WT_MAX_RANK; d++) {
+    const int64_t before = (int32_t)wt_plan_u32(op->attrs + 8 + 8 * d);
+    const int64_t after = (int32_t)wt_plan_u32(op->attrs + 12 + 8 * d);
+    if (d >= x->rank) {
+      if (before != 0 || after != 0)
+        return wt_check_fail(detail, size, WT_E_OPERANDS, "pads of dim %u beyond rank %u", d, x->rank);
+      continue;
+    }
+    const int64_t n = x->dims[d];
+    if (n + before + after != (int64_t)y->dims[d]) {
+      char xs[96], ys[96];
+      wt_shape_text(x, xs, sizeof xs);
+      wt_shape_text(y, ys, sizeof ys);
+      return wt_check_fail(detail, size, WT_E_SHAPE, "input %s padded by %lld, %lld on dim %u is not %s",
+                           xs, (long long)before, (long long)after, d, ys);
+    }
+    if (mode != WT_PAD_CONSTANT && y->dims[d] != 0 &&
+        (n == 0 || (mode == WT_PAD_REFLECT && (before >= n || after >= n))))
+      return wt_check_fail(detail, size, WT_E_SHAPE, "pads %lld, %lld do not fit dim %u of size %lld",
+                           (long long)before, (long long)after, d, (long long)n);
+  }
+  return WT_OK;
+}
+
+static int check_upsample(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
+  const wt_value* x = &plan->values[op->in[0]];
+  const wt_value* y = &plan->values[op->out[0]];
+  const uint32_t flags = wt_plan_u32(op->attrs);
+  if (flags & ~(WT_UPSAMPLE_FLAG_ALIGN | WT_UPSAMPLE_FLAG_LINEAR | WT_UPSAMPLE_FLAG_SHORTCUT))
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
+  for (int i = 0; i < 2; i++) {
+    const float scale = wt_plan_f32(op->attrs + 4 + 4 * i);
+    if (!(scale >= 0.0f) || isinf(scale))
+      return wt_check_fail(detail, size, WT_E_OPERANDS, "scale %g is not a finite number >= 0", (double)scale);
+  }
+  int status = want_rank4(x, "the input", detail, size);
+  if (status == WT_OK) status = want_rank4(y, "the output", detail, size);
+  if (status != WT_OK) return status;
+  if (x->dims[0] != 0 && x->dims[3] != 0 &&
+      (x->dims[1] == 0 || x->dims[2] == 0 || y->dims[1] == 0 || y->dims[2] == 0))
+    return wt_check_fail(detail, size, WT_E_SHAPE, "empty input or output image");
+  return want_shape4(y, x->dims[0], y->dims[1], y->dims[2], x->dims[3], detail, size);
+}
+
+static int check_group_norm(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
+  const wt_value* x = &plan->values[op->in[0]];
+  const wt_value* y = &plan->values[op->out[0]];
+  const uint32_t flags = wt_plan_u32(op->attrs), groups = wt_plan_u32(op->attrs + 4);
+  if (flags & ~(WT_GROUP_NORM_FLAG_WEIGHT | WT_GROUP_NORM_FLAG_BIAS))
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
+  const uint32_t params = (flags & 1) + (flags >> 1);
+  if (op->n_in != 1 + params)
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "%u inputs, the flags 0x%x call for %u", op->n_in,
+                         flags, 1 + params);
+  if (x->rank < 2 || !wt_same_shape(x, y)) {
+    char xs[96], ys[96];
+    wt_shape_text(x, xs, sizeof xs);
+    wt_shape_text(y, ys, sizeof ys);
+    return wt_check_fail(detail, size, WT_E_SHAPE, "input %s, output %s: expected one shape [N, C, ...]",
+                         xs, ys);
+  }
+  if (groups == 0 || x->dims[1] % groups != 0)
+    return wt_check_fail(detail, size, WT_E_SHAPE, "%u groups do not divide %u channels", groups,
+                         x->dims[1]);
+  const int status = check_channel_params(plan, op, 1, params, x->dims[1], detail, size);
+  if (status != WT_OK) return status;
+  return check_eps(wt_plan_f32(op->attrs + 8), detail, size);
+}
+
 int wt_vision_check(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   switch (op->code) {
     case WT_OP_CONV2D: return check_conv2d(plan, op, detail, size);
     case WT_OP_BATCH_NORM: return check_batch_norm(plan, op, detail, size);
     case WT_OP_MAX_POOL2D:
+    case WT_OP_MAX_POOL2D_INDICES:
     case WT_OP_AVG_POOL2D: return check_pool2d(plan, op, detail, size);
-    case WT_OP_ADAPTIVE_AVG_POOL2D: return check_adaptive(plan, op, detail, size);
+    case WT_OP_ADAPTIVE_AVG_POOL2D:
+    case WT_OP_ADAPTIVE_MAX_POOL2D: return check_adaptive(plan, op, detail, size);
+    case WT_OP_CONV_TRANSPOSE2D: return check_conv_transpose2d(plan, op, detail, size);
+    case WT_OP_PAD: return check_pad(plan, op, detail, size);
+    case WT_OP_UPSAMPLE2D: return check_upsample(plan, op, detail, size);
+    case WT_OP_GROUP_NORM: return check_group_norm(plan, op, detail, size);
     case WT_OP_LAYOUT: return check_layout(plan, op, detail, size);
     case WT_OP_ADD_CLAMP: return check_add_clamp(plan, op, detail, size);
     default: return wt_check_fail(detail, size, WT_E_OPCODE, "not a vision op");
@@ -293,8 +443,26 @@ typedef struct vstate {
   const wt_pool_config* pcfg;
   uint32_t direction;
   float min, max;
-  float* packed; /* conv: packed weights; batch norm: scale[C] then shift[C] */
+  float* packed; /* conv: packed weights; batch norm: scale[C] then shift[C]; pad, upsample: tables */
+  int64_t* indices;  /* max_pool2d_indices: [N, C, OH, OW] */
+  /* pad: the stored dims up to the last padded one (p), each with a table of source indices (-1:
+   * the value) per output index; the dims after p are copied as blocks of `block` elements */
+  uint32_t pdim;
+  uint32_t xdims[WT_MAX_RANK], ydims[WT_MAX_RANK];
+  const int32_t* table[WT_MAX_RANK];
+  size_t block;
+  float value;
+  /* group norm: units are (image, group) blocks of cg channels of `block` elements */
+  size_t cg;
+  float eps;
+  int linear; /* upsample: bilinear (else nearest) */
 } vstate;
+
+/* upsample2d: per output row/column, the two source indices and their weights (nearest: i0). */
+typedef struct wt_tap2 {
+  int32_t i0, i1;
+  float l0, l1;
+} wt_tap2;
 
 static void task_range(const vstate* st, size_t task, size_t* u0, size_t* u1) {
   *u0 = task * st->units / st->tasks;
@@ -361,6 +529,8 @@ static void pool_task(void* context, size_t task, uint16_t code) {
       wt_f32_maxpool2d_nhwc(st->pcfg, &st->pool, x, y, scratch);
     else if (code == WT_OP_AVG_POOL2D)
       wt_f32_avgpool2d_nhwc(st->pcfg, &st->pool, x, y, scratch);
+    else if (code == WT_OP_ADAPTIVE_MAX_POOL2D)
+      wt_f32_adaptive_maxpool2d_nhwc(st->pcfg, 1, st->h, st->w, st->c, st->oh, st->ow, x, y, scratch);
     else if (st->oh == 1 && st->ow == 1)
       wt_f32_global_avgpool_nhwc(st->pcfg, 1, st->h * st->w, st->c, x, y);
     else
@@ -370,6 +540,7 @@ static void pool_task(void* context, size_t task, uint16_t code) {
 }
 
 static void maxpool_task(void* c, size_t t) { pool_task(c, t, WT_OP_MAX_POOL2D); }
+static void adaptive_max_task(void* c, size_t t) { pool_task(c, t, WT_OP_ADAPTIVE_MAX_POOL2D); }
 static void avgpool_task(void* c, size_t t) { pool_task(c, t, WT_OP_AVG_POOL2D); }
 static void adaptive_task(void* c, size_t t) { pool_task(c, t, WT_OP_ADAPTIVE_AVG_POOL2D); }
 
@@ -434,6 +605,152 @@ static void add_clamp_task(void* context, size_t task) {
   }
 }
 
+/* Units are output rows (n, oh). torch's CPU kernel: the first tap of the window (after the
+ * padding) is the initial index, the value -inf; a tap wins when greater or NaN. The scratch holds
+ * the C indices of the current pixel, scattered to the NCHW indices after the window. */
+static void maxpool_indices_task(void* context, size_t task) {
+  const wt_step* s = context;
+  const vstate* st = s->params;
+  const wt_pool2d_params* p = &st->pool;
+  const size_t C = st->c, H = st->h, W = st->w, OH = st->oh, OW = st->ow;
+  int64_t* best = task_scratch(s, task);
+  size_t u0, u1;
+  task_range(st, task, &u0, &u1);
+  for (size_t u = u0; u < u1; u++) {
+    const size_t n = u / OH, oh = u % OH;
+    const float* x = st->x + n * H * W * C;
+    ptrdiff_t h0 = (ptrdiff_t)(oh * p->stride_height) - (ptrdiff_t)p->padding_height;
+    const ptrdiff_t h_end = h0 + (ptrdiff_t)(p->dilation_height * (p->kernel_height - 1) + 1);
+    while (h0 < 0) h0 += p->dilation_height;
+    const ptrdiff_t h1 = h_end < (ptrdiff_t)H ? h_end : (ptrdiff_t)H;
+    for (size_t ow = 0; ow < OW; ow++) {
+      ptrdiff_t w0 = (ptrdiff_t)(ow * p->stride_width) - (ptrdiff_t)p->padding_width;
+      const ptrdiff_t w_end = w0 + (ptrdiff_t)(p->dilation_width * (p->kernel_width - 1) + 1);
+      while (w0 < 0) w0 += p->dilation_width;
+      const ptrdiff_t w1 = w_end < (ptrdiff_t)W ? w_end : (ptrdiff_t)W;
+      float* y = st->y + (u * OW + ow) * C;
+      for (size_t c = 0; c < C; c++) {
+        y[c] = -INFINITY;
+        best[c] = (int64_t)h0 * (int64_t)W + w0;
+      }
+      for (ptrdiff_t h = h0; h < h1; h += p->dilation_height)
+        for (ptrdiff_t w = w0; w < w1; w += p->dilation_width) {
+          const float* v = x + ((size_t)h * W + (size_t)w) * C;
+          const int64_t index = (int64_t)h * (int64_t)W + w;
+          for (size_t c = 0; c < C; c++)
+            if (v[c] > y[c] || v[c] != v[c]) {
+              y[c] = v[c];
+              best[c] = index;
+            }
+        }
+      for (size_t c = 0; c < C; c++) st->indices[((n * C + c) * OH + oh) * OW + ow] = best[c];
+    }
+  }
+}
+
+/* Units are output rows (all dims up to pdim but the last); each row is ydims[pdim] blocks. */
+static void pad_task(void* context, size_t task) {
+  const wt_step* s = context;
+  const vstate* st = s->params;
+  const uint32_t p = st->pdim;
+  const size_t B = st->block, out_len = st->ydims[p], in_len = st->xdims[p];
+  size_t u0, u1;
+  task_range(st, task, &u0, &u1);
+  for (size_t u = u0; u < u1; u++) {
+    /* the source row of output row u, or -1 when a dim before pdim lands in the padding */
+    ptrdiff_t src = 0, stride = 1;
+    size_t rest = u;
+    for (uint32_t d = p; d-- > 0;) {
+      const int32_t t = st->table[d][rest % st->ydims[d]];
+      rest /= st->ydims[d];
+      if (t < 0) {
+        src = -1;
+        break;
+      }
+      src += (ptrdiff_t)t * stride;
+      stride *= (ptrdiff_t)st->xdims[d];
+    }
+    float* y = st->y + u * out_len * B;
+    for (size_t o = 0; o < out_len; o++, y += B) {
+      const int32_t t = st->table[p][o];
+      if (src < 0 || t < 0)
+        for (size_t i = 0; i < B; i++) y[i] = st->value;
+      else
+        memcpy(y, st->x + ((size_t)src * in_len + (size_t)t) * B, B * sizeof(float));
+    }
+  }
+}
+
+/* Units are output rows (n, oh): each pixel mixes (linear) or copies (nearest) source pixels. */
+static void upsample_task(void* context, size_t task) {
+  const wt_step* s = context;
+  const vstate* st = s->params;
+  const size_t C = st->c, W = st->w, OH = st->oh, OW = st->ow;
+  const wt_tap2* rows = (const wt_tap2*)st->packed;
+  const wt_tap2* cols = rows + OH;
+  size_t u0, u1;
+  task_range(st, task, &u0, &u1);
+  for (size_t u = u0; u < u1; u++) {
+    const size_t n = u / OH;
+    const wt_tap2 r = rows[u % OH];
+    const float* x0 = st->x + (n * st->h + (size_t)r.i0) * W * C;
+    const float* x1 = st->x + (n * st->h + (size_t)r.i1) * W * C;
+    float* y = st->y + u * OW * C;
+    for (size_t ow = 0; ow < OW; ow++, y += C) {
+      const wt_tap2 k = cols[ow];
+      if (!st->linear) {
+        memcpy(y, x0 + (size_t)k.i0 * C, C * sizeof(float));
+        continue;
+      }
+      const float* a = x0 + (size_t)k.i0 * C;
+      const float* b = x0 + (size_t)k.i1 * C;
+      const float* c2 = x1 + (size_t)k.i0 * C;
+      const float* d = x1 + (size_t)k.i1 * C;
+      for (size_t c = 0; c < C; c++)
+        y[c] = r.l0 * (k.l0 * a[c] + k.l1 * b[c]) + r.l1 * (k.l0 * c2[c] + k.l1 * d[c]);
+    }
+  }
+}
+
+/* Units are (image, group): cg channels of `block` elements, one contiguous run in NCHW. Mean and
+ * variance in double (two passes), then one multiply-add per element; packed holds gamma[C] (ones
+ * when absent) then beta[C] (zeros). */
+static void group_norm_task(void* context, size_t task) {
+  const wt_step* s = context;
+  const vstate* st = s->params;
+  const size_t B = st->block, CG = st->cg, groups = st->c / CG;
+  size_t u0, u1;
+  task_range(st, task, &u0, &u1);
+  for (size_t u = u0; u < u1; u++) {
+    const float* x = st->x + u * CG * B;
+    float* y = st->y + u * CG * B;
+    const size_t count = CG * B;
+    double sum = 0.0, sq = 0.0;
+    for (size_t i = 0; i < count; i++) sum += x[i];
+    const double mean = count ? sum / (double)count : 0.0;
+    for (size_t i = 0; i < count; i++) sq += ((double)x[i] - mean) * ((double)x[i] - mean);
+    const double rstd = 1.0 / sqrt((count ? sq / (double)count : 0.0) + (double)st->eps);
+    const float* gamma = st->packed + (u % groups) * CG;
+    const float* beta = gamma + st->c;
+    for (size_t c = 0; c < CG; c++) {
+      const float scale = (float)(rstd * gamma[c]);
+      const float shift = (float)((double)beta[c] - mean * rstd * gamma[c]);
+      for (size_t i = 0; i < B; i++) y[c * B + i] = x[c * B + i] * scale + shift;
+    }
+  }
+}
+
+/* Units are images: the kernel scatters taps across rows, so an image is one task. */
+static void conv_transpose_task(void* context, size_t task) {
+  const wt_step* s = context;
+  const vstate* st = s->params;
+  size_t u0, u1;
+  task_range(st, task, &u0, &u1);
+  for (size_t n = u0; n < u1; n++)
+    wt_f32_deconv2d_nhwc(st->gemm, &st->conv, st->x + n * st->h * st->w * st->c, st->packed,
+                         st->y + n * st->oh * st->ow * st->oc, task_scratch(s, task), st->min, st->max);
+}
+
 #define WT_VISION_RUN(name, task_fn)                                  \
   static void name(const wt_step* s, wt_threadpool* pool) {           \
     const vstate* st = s->params;                                     \
@@ -446,6 +763,12 @@ WT_VISION_RUN(run_adaptive, adaptive_task)
 WT_VISION_RUN(run_batch_norm, batch_norm_task)
 WT_VISION_RUN(run_layout, layout_task)
 WT_VISION_RUN(run_add_clamp, add_clamp_task)
+WT_VISION_RUN(run_adaptive_max, adaptive_max_task)
+WT_VISION_RUN(run_maxpool_indices, maxpool_indices_task)
+WT_VISION_RUN(run_pad, pad_task)
+WT_VISION_RUN(run_upsample, upsample_task)
+WT_VISION_RUN(run_group_norm, group_norm_task)
+WT_VISION_RUN(run_conv_transpose, conv_transpose_task)
 #undef WT_VISION_RUN
 
 /* ---- build ----------------------------------------------------------------------------------- */
@@ -560,6 +883,130 @@ static const float* constant(const wt_plan* plan, const wt_op* op, uint32_t i) {
   return (const float*)(plan->weights + plan->values[op->in[i]].offset);
 }
 
+/* conv_transpose2d geometry into st->conv; returns the packed weight bytes. */
+static size_t conv_transpose_setup(const wt_plan* plan, const wt_op* op, vstate* st) {
+  const wt_value* wv = &plan->values[op->in[1]];
+  uint32_t a[12];
+  read_u32s(op->attrs, a, 12);
+  wt_conv2d_params* p = &st->conv;
+  p->batch = 1;
+  p->input_height = st->h;
+  p->input_width = st->w;
+  p->input_channels = st->c;
+  p->output_channels = st->oc;
+  p->groups = a[1];
+  p->kernel_height = wv->dims[2];
+  p->kernel_width = wv->dims[3];
+  p->stride_height = a[2];
+  p->stride_width = a[3];
+  p->padding_top = a[4];
+  p->padding_left = a[5];
+  p->padding_bottom = a[6];
+  p->padding_right = a[7];
+  p->dilation_height = a[8];
+  p->dilation_width = a[9];
+  p->output_padding_height = a[10];
+  p->output_padding_width = a[11];
+  st->min = wt_plan_f32(op->attrs + 48);
+  st->max = wt_plan_f32(op->attrs + 52);
+  st->gemm = wt_f32_gemm_config(WT_VISION_GEMM);
+  st->units = st->n;
+  return wt_f32_deconv2d_nhwc_packed_bytes(st->gemm, p);
+}
+
+/* Pad geometry from the attrs; returns the bytes of the index tables. */
+static size_t pad_setup(const wt_op* op, const wt_value* x, const wt_value* y, vstate* st) {
+  st->value = wt_plan_f32(op->attrs + 4);
+  st->pdim = 0;
+  for (uint32_t d = 0; d < x->rank; d++) {
+    st->xdims[d] = x->dims[d];
+    st->ydims[d] = y->dims[d];
+    if (wt_plan_u32(op->attrs + 8 + 8 * d) != 0 || wt_plan_u32(op->attrs + 12 + 8 * d) != 0) st->pdim = d;
+  }
+  st->block = 1;
+  for (uint32_t d = st->pdim + 1; d < x->rank; d++) st->block *= x->dims[d];
+  st->units = 1;
+  size_t entries = 0;
+  for (uint32_t d = 0; d <= st->pdim; d++) {
+    if (d < st->pdim) st->units *= y->dims[d];
+    entries += y->dims[d];
+  }
+  return entries * sizeof(int32_t);
+}
+
+static void pad_tables(const wt_op* op, vstate* st) {
+  const uint32_t mode = wt_plan_u32(op->attrs);
+  int32_t* t = (int32_t*)st->packed;
+  for (uint32_t d = 0; d <= st->pdim; d++) {
+    const int64_t before = (int32_t)wt_plan_u32(op->attrs + 8 + 8 * d), n = st->xdims[d];
+    st->table[d] = t;
+    for (int64_t o = 0; o < (int64_t)st->ydims[d]; o++) {
+      int64_t i = o - before;
+      if (i < 0 || i >= n) {
+        if (mode == WT_PAD_CONSTANT) i = -1;
+        else if (mode == WT_PAD_REFLECT) i = i < 0 ? -i : 2 * (n - 1) - i;
+        else if (mode == WT_PAD_REPLICATE) i = i < 0 ? 0 : n - 1;
+        else i = (i % n + n) % n;
+      }
+      *t++ = (int32_t)i;
+    }
+  }
+}
+
+/* Output index i of an axis of `in` -> `out` as torch's CPU upsample kernels map it (float math). */
+static wt_tap2 upsample_tap(uint32_t flags, float scale, size_t in, size_t out, size_t i) {
+  wt_tap2 t = {(int32_t)i, (int32_t)i, 1.0f, 0.0f};
+  const int64_t last = (int64_t)in - 1;
+  if (!(flags & WT_UPSAMPLE_FLAG_LINEAR)) {
+    if ((flags & WT_UPSAMPLE_FLAG_SHORTCUT) && (out == in || out == 2 * in)) {
+      t.i0 = t.i1 = (int32_t)(out == in ? i : i / 2);
+      return t;
+    }
+    const float s = scale > 0.0f ? scale : (float)in / (float)out;
+    const int64_t src = (int64_t)floorf((float)i * s);
+    t.i0 = t.i1 = (int32_t)(src < last ? src : last);
+    return t;
+  }
+  if (out == in) return t; /* ATen copies when the size is unchanged */
+  float src;
+  if (flags & WT_UPSAMPLE_FLAG_ALIGN) {
+    src = (out > 1 ? (float)(in - 1) / (float)(out - 1) : 0.0f) * (float)i;
+  } else {
+    const float s = scale > 0.0f ? scale : (float)in / (float)out;
+    src = s * ((float)i + 0.5f) - 0.5f;
+    src = src < 0.0f ? 0.0f : src;
+  }
+  int64_t i0 = (int64_t)floorf(src);
+  i0 = i0 < last ? i0 : last;
+  float l = src - (float)i0;
+  l = l < 0.0f ? 0.0f : l > 1.0f ? 1.0f : l;
+  t.i0 = (int32_t)i0;
+  t.i1 = (int32_t)(i0 + (i0 < last));
+  t.l0 = 1.0f - l;
+  t.l1 = l;
+  return t;
+}
+
+static void upsample_tables(const wt_op* op, vstate* st) {
+  const uint32_t flags = wt_plan_u32(op->attrs);
+  wt_tap2* t = (wt_tap2*)st->packed;
+  for (size_t i = 0; i < st->oh; i++)
+    *t++ = upsample_tap(flags, wt_plan_f32(op->attrs + 4), st->h, st->oh, i);
+  for (size_t i = 0; i < st->ow; i++)
+    *t++ = upsample_tap(flags, wt_plan_f32(op->attrs + 8), st->w, st->ow, i);
+}
+
+static void group_norm_params(const wt_plan* plan, const wt_op* op, vstate* st) {
+  const uint32_t flags = wt_plan_u32(op->attrs);
+  const float* gamma = flags & WT_GROUP_NORM_FLAG_WEIGHT ? constant(plan, op, 1) : NULL;
+  const float* beta =
+      flags & WT_GROUP_NORM_FLAG_BIAS ? constant(plan, op, 1 + (flags & WT_GROUP_NORM_FLAG_WEIGHT)) : NULL;
+  for (size_t c = 0; c < st->c; c++) {
+    st->packed[c] = gamma ? gamma[c] : 1.0f;
+    st->packed[st->c + c] = beta ? beta[c] : 0.0f;
+  }
+}
+
 int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
                     wt_step* s, size_t threads, size_t* scratch_bytes) {
   const wt_value* x = &plan->values[op->in[0]];
@@ -623,6 +1070,44 @@ int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const 
       g.units = g.n * g.h;
       run = run_layout;
       break;
+    case WT_OP_ADAPTIVE_MAX_POOL2D:
+      g.pcfg = wt_f32_pool_config(WT_VISION_POOL);
+      g.units = g.n;
+      scratch = wt_f32_adaptive_pool2d_nhwc_scratch_bytes(g.h, g.w, g.c, g.oh, g.ow);
+      run = run_adaptive_max;
+      break;
+    case WT_OP_MAX_POOL2D_INDICES:
+      pool_params(op, x, &g.pool);
+      g.indices = (int64_t*)(arena + plan->values[op->out[1]].offset);
+      g.units = g.n * g.oh;
+      scratch = g.c * sizeof(int64_t);
+      run = run_maxpool_indices;
+      break;
+    case WT_OP_CONV_TRANSPOSE2D:
+      extra = conv_transpose_setup(plan, op, &g);
+      scratch = wt_f32_deconv2d_nhwc_scratch_bytes(g.gemm, &g.conv);
+      run = run_conv_transpose;
+      break;
+    case WT_OP_PAD:
+      extra = pad_setup(op, x, y, &g);
+      run = run_pad;
+      break;
+    case WT_OP_UPSAMPLE2D:
+      g.linear = (wt_plan_u32(op->attrs) & WT_UPSAMPLE_FLAG_LINEAR) != 0;
+      g.units = g.n * g.oh;
+      extra = (g.oh + g.ow) * sizeof(wt_tap2);
+      run = run_upsample;
+      break;
+    case WT_OP_GROUP_NORM:
+      g.c = x->dims[1];
+      g.cg = g.c / wt_plan_u32(op->attrs + 4);
+      g.block = 1;
+      for (uint32_t d = 2; d < x->rank; d++) g.block *= x->dims[d];
+      g.units = x->dims[0] * (g.c / g.cg);
+      g.eps = wt_plan_f32(op->attrs + 8);
+      extra = 2 * g.c * sizeof(float);
+      run = run_group_norm;
+      break;
     case WT_OP_ADD_CLAMP: {
       const wt_value* b = &plan->values[op->in[1]];
       g.b = (const float*)((b->space == WT_SPACE_ARENA ? arena : weights) + b->offset);
@@ -651,6 +1136,16 @@ int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const 
   if (op->code == WT_OP_CONV2D) {
     const int status = conv_pack(plan, op, st);
     if (status != WT_OK) return status;
+  } else if (op->code == WT_OP_CONV_TRANSPOSE2D) {
+    const uint32_t has_bias = wt_plan_u32(op->attrs) & WT_CONV2D_FLAG_BIAS;
+    wt_f32_deconv2d_nhwc_pack(st->gemm, &st->conv, constant(plan, op, 1),
+                              has_bias ? constant(plan, op, 2) : NULL, st->packed);
+  } else if (op->code == WT_OP_PAD) {
+    pad_tables(op, st);
+  } else if (op->code == WT_OP_UPSAMPLE2D) {
+    upsample_tables(op, st);
+  } else if (op->code == WT_OP_GROUP_NORM) {
+    group_norm_params(plan, op, st);
   } else if (op->code == WT_OP_BATCH_NORM) {
     double* ss = malloc(2 * st->c * sizeof(double) + 1);
     if (ss == NULL) return wt_fail(WT_E_NOMEM, "out of memory for batch norm");

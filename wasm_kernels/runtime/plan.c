@@ -95,6 +95,12 @@ static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_ADAPTIVE_AVG_POOL2D] = {"adaptive_avg_pool2d", 1, 1, 1, 0, check_vision},
     [WT_OP_LAYOUT] = {"layout", 1, 1, 1, WT_LAYOUT_ATTR_BYTES, check_vision},
     [WT_OP_ADD_CLAMP] = {"add_clamp", 2, 2, 1, WT_ADD_CLAMP_ATTR_BYTES, check_vision},
+    [WT_OP_CONV_TRANSPOSE2D] = {"conv_transpose2d", 2, 3, 1, WT_CONV_TRANSPOSE2D_ATTR_BYTES, check_vision},
+    [WT_OP_PAD] = {"pad", 1, 1, 1, WT_PAD_ATTR_BYTES, check_vision},
+    [WT_OP_MAX_POOL2D_INDICES] = {"max_pool2d_indices", 1, 1, 2, WT_POOL2D_ATTR_BYTES, check_vision},
+    [WT_OP_ADAPTIVE_MAX_POOL2D] = {"adaptive_max_pool2d", 1, 1, 1, 0, check_vision},
+    [WT_OP_UPSAMPLE2D] = {"upsample2d", 1, 1, 1, WT_UPSAMPLE2D_ATTR_BYTES, check_vision},
+    [WT_OP_GROUP_NORM] = {"group_norm", 1, 3, 1, WT_GROUP_NORM_ATTR_BYTES, check_vision},
     [WT_OP_EMBEDDING] = {"embedding", 2, 2, 1, 0, check_transformer},
     [WT_OP_BINARY] = {"binary", 1, 2, 1, WT_BINARY_ATTR_BYTES, check_transformer},
     [WT_OP_UNARY] = {"unary", 1, 1, 1, WT_UNARY_ATTR_BYTES, check_transformer},
@@ -273,6 +279,7 @@ static int check_dtypes(const wt_plan* plan, const wt_op* op, uint32_t index) {
     if (dtype == WT_DTYPE_F32) continue;
     if (op->code == WT_OP_RESHAPE && plan->values[op->in[0]].dtype == plan->values[op->out[0]].dtype)
       continue;
+    if (wt_vision_int64_operand(op, j)) continue;
     if (wt_transformer_other_dtype(op, j) || wt_attention_other_dtype(op, j)) continue;
     return op_fail(op, index, WT_E_OPERANDS, "operand %u has dtype code %u, this op reads float32",
                    j, dtype);

@@ -8,7 +8,7 @@
 
 #define WT_PLAN_MAGIC "\x89WTM\r\n\x1a\n"
 #define WT_PLAN_VERSION_MAJOR 1
-#define WT_PLAN_VERSION_MINOR 4
+#define WT_PLAN_VERSION_MINOR 5
 #define WT_PLAN_ENVELOPE_BYTES 64
 #define WT_PLAN_HEADER_BYTES 64
 #define WT_PLAN_VALUE_BYTES 56
@@ -75,6 +75,13 @@ enum wt_opcode {
   WT_OP_MAP = 53,      /* y = op(x) on int64/bool, float32 tests: attrs (wt_map_op) */
   WT_OP_REDUCE = 54,   /* y = reduce x over dims [start, end): attrs (op, start, end, p) */
   WT_OP_SCAN = 55,     /* cumulative sum/product along a dim: attrs (op, dim) */
+  /* 70..89: more vision ops (since 1.5; ops_vision.c, wt_vision.h) */
+  WT_OP_CONV_TRANSPOSE2D = 70,    /* in (x NHWC, w [IC, OC/groups, KH, KW][, bias]) */
+  WT_OP_PAD = 71,                 /* any layout: attrs (mode, value, before/after per dim [16]) */
+  WT_OP_MAX_POOL2D_INDICES = 72,  /* out (y NHWC, indices int64 NCHW) */
+  WT_OP_ADAPTIVE_MAX_POOL2D = 73, /* x [N, H, W, C] -> y [N, OH, OW, C] */
+  WT_OP_UPSAMPLE2D = 74,          /* NHWC nearest/bilinear: attrs (flags, 1/scale h, w) */
+  WT_OP_GROUP_NORM = 75,          /* NCHW [N, C, *]: in (x[, gamma][, beta]), attrs (flags, groups, eps) */
   /* 90..109: recurrent, attention and indexing ops (ops_sequence.c, ...) */
   WT_OP_GRU = 90, /* one layer direction: in (x, w_ih, w_hh, b_ih, b_hh, h0), out (y, h_n) */
   WT_OP_RNN = 91, /* as GRU; attrs flag WT_RNN_FLAG_RELU picks relu over tanh */

@@ -8,8 +8,8 @@ import math
 
 from ..plan import OpCode, PlanOp
 
-# ops with a clamp epilogue: GEMM, and the vision ops (conv2d, batch norm, add)
-_EPILOGUE = frozenset({OpCode.GEMM, OpCode.CONV2D, OpCode.BATCH_NORM, OpCode.ADD_CLAMP})
+# ops with a clamp epilogue: GEMM, and the vision ops (conv2d, conv_transpose2d, batch norm, add)
+_EPILOGUE = frozenset({OpCode.GEMM, OpCode.CONV2D, OpCode.BATCH_NORM, OpCode.ADD_CLAMP, OpCode.CONV_TRANSPOSE2D})
 
 
 def fuse_clamps(ops: list[PlanOp], outputs: set[str]) -> list[PlanOp]:

@@ -9,7 +9,8 @@ graph input into a convolution, an NHWC value into an op that needs NCHW (a resh
 a 4-d tensor, unless its H and W are 1, where both layouts share their bytes), or a graph output.
 
 This pass also pairs each convolution with the eval-mode batch norm that alone reads its result,
-so the lowering emits one CONV2D whose weights the runtime folds the batch norm into at load.
+so the lowering emits one CONV2D whose weights the runtime folds the batch norm into at load, and
+finds the zero constant pads that only convolutions read, which become those convolutions' padding.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from ..ir import Graph, Node, Ref
 
 # ops whose 4-d input and output the kernels hold NHWC
 VISION_OPS = frozenset({"conv2d", "batch_norm", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
-                        "adaptive_avg_pool2d"})
-# elementwise ops that run on either layout (their output follows their input)
-PASSTHROUGH_OPS = frozenset({"relu", "clamp"})
+                        "adaptive_avg_pool2d", "conv_transpose2d", "adaptive_max_pool2d", "upsample_nearest2d",
+                        "upsample_bilinear2d"})
+PAD_OPS = frozenset({"constant_pad_nd", "reflection_pad2d", "replication_pad2d", "_pad_circular"})
+# ops that run on either layout (their output follows their input): elementwise ops and pads
+PASSTHROUGH_OPS = frozenset({"relu", "clamp"}) | PAD_OPS
 NCHW_TO_NHWC = 0
 NHWC_TO_NCHW = 1
 
@@ -38,6 +41,8 @@ class Layout:
     nhwc: set[str] = field(default_factory=set)            # graph values stored NHWC
     fold: dict[str, Node] = field(default_factory=dict)    # conv output -> the batch norm folded into it
     folded: set[int] = field(default_factory=set)          # id() of folded batch norm nodes
+    # zero constant pad read only by convolutions -> (its input, padding top, left, bottom, right)
+    zero_pad: dict[str, tuple[str, int, int, int, int]] = field(default_factory=dict)
     converted: dict[tuple[str, int], str] = field(default_factory=dict)  # (value, direction) -> copy
     node_nhwc: bool = False                                # the node being lowered runs on NHWC
 
@@ -114,4 +119,11 @@ def plan_layout(g: Graph) -> Layout:
             if conv is not None and conv.op == "conv2d":
                 layout.fold[x.name] = node
                 layout.folded.add(id(node))
+        pad, out = list(a.get("pad") or []), Ref(node.outputs[0])
+        if node.op == "constant_pad_nd" and rank == 4 and a["value"] == 0 and 0 < len(pad) <= 4 \
+                and min(pad) >= 0 and out.name not in outputs and not _const(g, x) and users.get(out.name) \
+                and all(u.op == "conv2d" and u.args["input"] == out and u.input_refs().count(out) == 1
+                        for u in users[out.name]):
+            left, right, top, bottom = pad + [0] * (4 - len(pad))
+            layout.zero_pad[node.outputs[0]] = (x.name, top, left, bottom, right)
     return layout

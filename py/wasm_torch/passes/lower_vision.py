@@ -14,9 +14,11 @@ Batch norm is folded by the runtime at load: the plan keeps its parameters byte 
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import Any
 
+from ..formats.tensor import TensorData
 from ..ir import Node, Ref
 from ..plan import OpCode, PlanOp
 from .layout import nhwc_shape
@@ -43,19 +45,32 @@ def _bn_params(c: Any, node: Node) -> list[str]:
     a = node.args
     if a["training"]:
         raise Reject("batch_norm (training mode)")
-    return [c.const(a[k], k, "batch_norm", (1,)) for k in ("weight", "bias", "running_mean", "running_var")]
+    channels = c.shape(a["input"])[1]
+    return [_filled(c, channels, k == "weight") if a[k] is None and k in ("weight", "bias")
+            else c.const(a[k], k, "batch_norm", (1,)) for k in ("weight", "bias", "running_mean", "running_var")]
+
+
+def _filled(c: Any, n: int, one: bool) -> str:
+    """A missing affine parameter (affine=False) as the constant it stands for: ones or zeros."""
+    name = f"bn_{'ones' if one else 'zeros'}_{n}"
+    if name not in c.folded:
+        c.folded[name] = TensorData("float32", (n,), struct.pack(f"<{n}f", *[float(one)] * n), name=name)
+        c.extra[name] = (n,)
+    return name
 
 
 def _conv2d(c: Any, n: Node) -> None:
     a = n.args
     if len(c.shape(a["input"])) != 4:
         raise Reject(f"conv2d ({len(c.shape(a['input']))}-d input)")
-    x = c.layout.to_nhwc(c, c.tensor(a["input"], "input", "conv2d"))
+    source, *pad = c.layout.zero_pad.get(a["input"].name, (a["input"].name, 0, 0, 0, 0))
+    x = c.layout.to_nhwc(c, c.tensor(Ref(source), "input", "conv2d"))
     w = c.const(a["weight"], "weight", "conv2d", (4,))
     stride, dilation = _pair(a["stride"], "stride", "conv2d"), _pair(a["dilation"], "dilation", "conv2d")
     if isinstance(a["padding"], str):
         raise Reject(f"conv2d (padding {a['padding']!r})")
     padding = _pair(a["padding"], "padding", "conv2d")
+    top, left, bottom, right = padding[0] + pad[0], padding[1] + pad[1], padding[0] + pad[2], padding[1] + pad[3]
     inputs, flags, eps = [x, w], 0, 0.0
     if a["bias"] is not None:
         inputs.append(c.const(a["bias"], "bias", "conv2d", (1,)))
@@ -68,7 +83,7 @@ def _conv2d(c: Any, n: Node) -> None:
         eps = float(bn.args["eps"])
         out = bn.outputs[0]
     c.extra[out] = nhwc_shape(tuple(c.g.values[out].shape))
-    params = (flags, a["groups"], *stride, padding[0], padding[1], padding[0], padding[1], *dilation, eps)
+    params = (flags, a["groups"], *stride, top, left, bottom, right, *dilation, eps)
     name = "conv2d+batch_norm" if bn is not None else "conv2d"
     c.ops.append(_op(OpCode.CONV2D, inputs, out, name, n.source, params))
 
@@ -185,10 +200,13 @@ WRAP: dict[str, Callable] = {"mean": _mean, "reshape": _reshape, "relu": _passth
 
 
 def install(table: dict[str, Callable], base: dict[str, Callable]) -> dict[str, Callable]:
-    """The lowering table with the vision ops added. relu, clamp, add, reshape and mean are
-    wrapped: the table's own lowering still handles their non-NHWC cases; `base` (lower_wasm's
-    table) gives the CLAMP lowering of NHWC relu/clamp."""
-    out = {**table, **LOWER}
-    for op, wrap in WRAP.items():
-        out[op] = (lambda w, f: lambda c, n: w(c, n, f, base))(wrap, table.get(op))
+    """The lowering table with the vision ops (and passes/lower_spatial.py's) added. relu, clamp,
+    add, reshape, mean, layer_norm and max_pool2d_with_indices are wrapped: the lowering they had
+    before still handles the cases the wrapper does not take; `base` (lower_wasm's table) gives the
+    CLAMP lowering of NHWC relu/clamp."""
+    from . import lower_spatial
+
+    out = {**table, **LOWER, **lower_spatial.LOWER}
+    for op, wrap in {**WRAP, **lower_spatial.WRAP}.items():
+        out[op] = (lambda w, f: lambda c, n: w(c, n, f, base))(wrap, out.get(op))
     return out

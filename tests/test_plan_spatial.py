@@ -1,0 +1,171 @@
+"""The wasm backend's further vision ops (plan op codes 70..89, passes/lower_spatial.py and
+passes/lift_1d.py) against torch on random odd shapes, through both module variants and 1 and 2
+threads: 1-d convolutions and pools lifted to 2-d, transposed convolutions, pads (and zero pads
+folded into convolutions), max pooling with indices, adaptive max pooling, upsampling, pixel
+(un)shuffle, batch norm of 3-d inputs, layer norm over several dims, group and instance norm."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+
+import pytest
+import torch
+from parity import assert_plan_matches
+from wasm_torch.model import load
+from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
+F = torch.nn.functional
+RUNS = (("st", 1), ("mt", 1), ("mt", 2))
+
+
+class Fn(torch.nn.Module):
+    def __init__(self, fn: Callable, **modules: torch.nn.Module):
+        super().__init__()
+        self.fn = fn
+        self.mods = torch.nn.ModuleDict(modules)
+
+    def forward(self, *xs):
+        return self.fn(self.mods, *xs)
+
+
+def _run(tmp_path, module: torch.nn.Module, *xs: torch.Tensor, what: str = "") -> list[OpCode]:
+    """Export, plan, round-trip, run against torch; returns the plan's op codes."""
+    module = module.eval()
+    with torch.no_grad():
+        for p in module.parameters():  # norm weights and biases away from their 1 / 0 defaults
+            if p.dim() == 1:
+                p.uniform_(0.5, 1.5)
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(module, xs), str(path))
+    plan = build_plan(load(str(path)).graph)
+    data = write_plan(plan)
+    assert read_plan(data).summary() == plan.summary()
+    with torch.no_grad():
+        out = module(*xs)
+    refs = [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
+    assert_plan_matches(data, [x.numpy() for x in xs], refs, what or plan.summary(), RUNS)
+    return [op.code for op in plan.ops]
+
+
+@pytest.mark.parametrize("n, c, length, oc, k, stride, pad, dil, groups, mode", [
+    (1, 3, 17, 6, 5, 2, 2, 1, 3, "zeros"), (2, 4, 9, 4, 3, 1, 3, 3, 1, "reflect"),
+    (3, 2, 7, 5, 1, 1, 0, 1, 1, "zeros"), (1, 6, 33, 6, 3, 3, 1, 1, 6, "circular"),
+    (2, 5, 8, 3, 2, 1, 1, 1, 1, "replicate")])
+def test_conv1d_matches_torch(tmp_path, n, c, length, oc, k, stride, pad, dil, groups, mode):
+    conv = torch.nn.Conv1d(c, oc, k, stride=stride, padding=pad, dilation=dil, groups=groups,
+                           padding_mode=mode, bias=k != 2)
+    head = torch.nn.Conv1d(oc, 2, 3, padding=1)
+    def fn(m, x):
+        h = m["conv"](x)
+        return m["head"](F.relu(h)), h.mean(-1), F.relu(m["head"](h))
+
+    codes = _run(tmp_path, Fn(fn, conv=conv, head=head), torch.randn(n, c, length))
+    assert codes.count(OpCode.CONV2D) == 3 and codes.count(OpCode.CLAMP) == 1
+
+
+@pytest.mark.parametrize("n, c, size, oc, k, stride, pad, out_pad, dil, groups, bias", [
+    (1, 4, (5, 7), 6, 3, 2, 1, 1, 1, 1, True), (2, 6, (3, 4), 4, 3, 1, 2, 0, 2, 2, True),
+    (1, 4, (6, 5), 2, (2, 3), (2, 1), 0, 0, 1, 1, False), (3, 3, (1, 9), 3, 4, 3, (0, 1), (0, 2), 1, 3, True),
+    (1, 2, (7, 7), 5, 1, 1, 0, 0, 1, 1, True)])
+def test_conv_transpose2d_matches_torch(tmp_path, n, c, size, oc, k, stride, pad, out_pad, dil, groups, bias):
+    up = torch.nn.ConvTranspose2d(c, oc, k, stride=stride, padding=pad, output_padding=out_pad, groups=groups,
+                                  dilation=dil, bias=bias)
+    codes = _run(tmp_path, Fn(lambda m, x: F.relu6(m["up"](x)), up=up), torch.randn(n, c, *size))
+    assert codes.count(OpCode.CONV_TRANSPOSE2D) == 1 and OpCode.CLAMP not in codes
+
+
+@pytest.mark.parametrize("n, c, length, oc, k, stride, pad, out_pad, groups", [
+    (2, 3, 7, 4, 4, 2, 1, 0, 1), (1, 4, 5, 4, 3, 3, 0, 1, 4), (3, 2, 1, 6, 5, 1, 2, 0, 2)])
+def test_conv_transpose1d_matches_torch(tmp_path, n, c, length, oc, k, stride, pad, out_pad, groups):
+    up = torch.nn.ConvTranspose1d(c, oc, k, stride=stride, padding=pad, output_padding=out_pad, groups=groups)
+    _run(tmp_path, Fn(lambda m, x: m["up"](x), up=up), torch.randn(n, c, length))
+
+
+def test_pads_match_torch(tmp_path):
+    """Every mode on NCHW inputs, on NHWC values (after a convolution), 1-d, 3-d and crops."""
+    conv = torch.nn.Conv2d(3, 5, 3)
+
+    def fn(m, x, s):
+        h = m["conv"](x)
+        return (F.pad(x, (1, 2)), F.pad(x, (1, 2, 0, 3), value=0.5), F.pad(x, (1, 1, 2, 0), mode="reflect"),
+                F.pad(x, (2, 1, 1, 2), mode="replicate"), F.pad(x, (3, 1, 1, 2), mode="circular"),
+                F.pad(h, (1, 0, 2, 1), mode="reflect"), F.pad(h, (2, 2, 1, 1), mode="replicate"),
+                F.pad(h, (1, 3, 2, 2), mode="circular"), F.pad(h, (0, 1, 1, 0), value=-2.0),
+                F.pad(h, (-1, 1, 0, -2)), F.pad(s, (2, 3), mode="reflect"), F.pad(s, (0, 2), mode="replicate"),
+                F.pad(s, (3, 1), mode="circular"), F.pad(s, (1, 1, 1, 1, 1, 1)), F.pad(s, (-2, 1)))
+
+    codes = _run(tmp_path, Fn(fn, conv=conv), torch.randn(2, 3, 7, 9), torch.randn(3, 4, 11))
+    assert codes.count(OpCode.PAD) == 15
+
+
+def test_zero_pads_fold_into_convolutions(tmp_path):
+    """A zero constant pad that only convolutions read is their padding (asymmetric too)."""
+    a, b = torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.Conv2d(3, 2, (2, 3), stride=2)
+    c = torch.nn.Conv1d(4, 4, 4, padding="same")
+
+    def fn(m, x, s):
+        p = F.pad(x, (0, 1, 2, 0))
+        return m["a"](p), m["b"](p), m["c"](s)
+
+    codes = _run(tmp_path, Fn(fn, a=a, b=b, c=c), torch.randn(1, 3, 9, 8), torch.randn(2, 4, 13))
+    assert OpCode.PAD not in codes and codes.count(OpCode.CONV2D) == 3
+
+
+@pytest.mark.parametrize("n, c, size", [(1, 3, (9, 11)), (2, 5, (7, 7)), (3, 1, (4, 13))])
+def test_pools_match_torch(tmp_path, n, c, size):
+    def fn(m, x, s):
+        vals, idx = F.max_pool2d(x, 3, 2, 1, return_indices=True)
+        v2, i2 = F.max_pool2d(x, 2, 1, dilation=(1, 2), ceil_mode=True, return_indices=True)
+        v1, i1 = F.max_pool1d(s, 3, 2, 1, return_indices=True)
+        return (vals, idx, v2, i2, F.adaptive_max_pool2d(x, (2, 5)), F.adaptive_max_pool2d(F.relu(x), 1),
+                F.adaptive_max_pool2d(x, (size[0], 3)), v1, i1, F.max_pool1d(s, 2, ceil_mode=True),
+                F.avg_pool1d(s, 3, 2, 1, count_include_pad=False), F.avg_pool1d(s, 4, ceil_mode=True),
+                F.adaptive_avg_pool1d(s, 5), F.adaptive_max_pool1d(s, 3))
+
+    _run(tmp_path, Fn(fn), torch.randn(n, c, *size), torch.randn(n, c + 1, size[1] + 2))
+
+
+@pytest.mark.parametrize("size", [(4, 5), (1, 7), (6, 3)])
+def test_upsample_matches_torch(tmp_path, size):
+    conv = torch.nn.Conv2d(2, 3, 1)
+
+    def fn(m, x, s):
+        h = m["conv"](x)
+        return (F.interpolate(x, scale_factor=2.0), F.interpolate(h, size=(7, 9)), F.interpolate(h, size=size),
+                F.interpolate(x, scale_factor=(1.5, 2.5)), F.interpolate(x, size=(3, 11)),
+                F.interpolate(h, scale_factor=2.0, mode="bilinear"),
+                F.interpolate(x, size=(9, 11), mode="bilinear", align_corners=True),
+                F.interpolate(x, size=(3, 2), mode="bilinear"), F.interpolate(x, size=(1, 1), mode="bilinear",
+                                                                              align_corners=True),
+                F.interpolate(h, scale_factor=(1.4, 0.7), mode="bilinear"),
+                F.interpolate(s, scale_factor=3.0), F.interpolate(s, size=5),
+                F.interpolate(s, size=11, mode="linear", align_corners=True),
+                F.interpolate(s, scale_factor=1.7, mode="linear"))
+
+    _run(tmp_path, Fn(fn, conv=conv), torch.randn(2, 2, *size), torch.randn(3, 4, size[1] + 1))
+
+
+@pytest.mark.parametrize("r, shape", [(2, (1, 8, 3, 5)), (3, (2, 18, 4, 1)), (2, (2, 3, 4, 6, 2))])
+def test_pixel_shuffle_matches_torch(tmp_path, r, shape):
+    x = torch.randn(*shape)
+    _run(tmp_path, Fn(lambda m, x: (F.pixel_shuffle(x, r), F.pixel_unshuffle(F.pixel_shuffle(x, r), r))), x)
+
+
+@pytest.mark.parametrize("n, c, size", [(2, 4, (5, 7)), (1, 6, (1, 9)), (3, 3, (4, 4))])
+def test_norms_match_torch(tmp_path, n, c, size):
+    mods = dict(bn1d=torch.nn.BatchNorm1d(c, affine=False), bn1d_affine=torch.nn.BatchNorm1d(c),
+                ln=torch.nn.LayerNorm(list(size)), ln3=torch.nn.LayerNorm([c, *size], elementwise_affine=False),
+                gn=torch.nn.GroupNorm(c // 3 if c % 3 == 0 else 2 if c % 2 == 0 else 1, c),
+                gn_plain=torch.nn.GroupNorm(1, c, affine=False), in2d=torch.nn.InstanceNorm2d(c, affine=True),
+                in1d=torch.nn.InstanceNorm1d(c), in1d_running=torch.nn.InstanceNorm1d(c, track_running_stats=True))
+    for name in ("bn1d", "bn1d_affine", "in1d_running"):
+        mods[name].running_mean.uniform_(-1, 1)
+        mods[name].running_var.uniform_(0.5, 2)
+
+    def fn(m, x, s):
+        return (m["bn1d"](s), m["bn1d_affine"](s), m["ln"](x), m["ln3"](x), m["gn"](x), m["gn_plain"](s),
+                m["in2d"](x), m["in1d"](s), m["in1d_running"](s))
+
+    _run(tmp_path, Fn(fn, **mods), torch.randn(n, c, *size) * 2 + 1, torch.randn(n, c, size[1] + 2))
