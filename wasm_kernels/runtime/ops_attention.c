@@ -1,7 +1,8 @@
 /* Attention and normalisation ops of the plan runtime (op codes 92..93; wt_attention.h).
  *
- * SDPA: one task per output batch. K is packed [S, E] into the task's scratch slot and one GEMM
- * gives the scores [L, S]; each score row is then scaled, masked (float masks add, causal rows
+ * SDPA: one task per output batch, or per block of query rows when there are fewer batches than
+ * threads (each block packs K and V itself: S x (E + Ev) work against its rows x S x (E + Ev)).
+ * K is packed [S, E] into the task's scratch slot and one GEMM gives the scores [rows, S]; each score row is then scaled, masked (float masks add, causal rows
  * stop at the diagonal, bool masks keep where true) and softmaxed while it is in cache; V is packed and a second GEMM writes
  * y. A row whose keys are all masked gives zeros (torch 2.13's CPU result), not NaN. Batch dims
  * of q, k, v and the mask broadcast (stride 0), so grouped-query heads need no copies.
@@ -138,6 +139,7 @@ typedef struct sdpa_params {
   float scale;
   int causal;
   size_t packed_k, packed_v, slot; /* floats per task: packed K, packed V, then the scores */
+  size_t blocks, rows;             /* query row blocks per batch, rows per block */
   size_t tasks;
 } sdpa_params;
 
@@ -165,7 +167,9 @@ static void score_row(const sdpa_params* p, size_t i, float* row, size_t mask) {
 static void sdpa_task(void* context, size_t task) {
   const wt_step* st = context;
   const sdpa_params* p = st->params;
-  size_t off[4] = {0, 0, 0, 0}, rest = task;
+  const size_t batch = task / p->blocks, r0 = task % p->blocks * p->rows;
+  const size_t rows = p->l - r0 < p->rows ? p->l - r0 : p->rows;
+  size_t off[4] = {0, 0, 0, 0}, rest = batch;
   for (size_t d = p->rank; d-- > 0;) {
     const size_t i = rest % p->ydims[d];
     rest /= p->ydims[d];
@@ -176,11 +180,12 @@ static void sdpa_task(void* context, size_t task) {
   float* scores = packed_v + p->packed_v;
   const size_t nr = p->gemm->nr;
   wt_f32_gemm_packw_goi(1, p->s, p->e, nr, p->k + off[1], NULL, packed_k);
-  wt_f32_gemm(p->gemm, p->l, p->s, p->e, p->q + off[0], p->e, packed_k, scores, p->s, -INFINITY, INFINITY);
-  for (size_t i = 0; i < p->l; i++)
-    score_row(p, i, scores + i * p->s, off[3] + i * p->mask_row);
+  wt_f32_gemm(p->gemm, rows, p->s, p->e, p->q + off[0] + r0 * p->e, p->e, packed_k, scores, p->s, -INFINITY,
+              INFINITY);
+  for (size_t i = 0; i < rows; i++)
+    score_row(p, r0 + i, scores + i * p->s, off[3] + (r0 + i) * p->mask_row);
   wt_pack_gemm_kn(p->ev, p->s, nr, p->v + off[2], NULL, packed_v);
-  wt_f32_gemm(p->gemm, p->l, p->ev, p->s, scores, p->s, packed_v, p->y + task * p->l * p->ev, p->ev,
+  wt_f32_gemm(p->gemm, rows, p->ev, p->s, scores, p->s, packed_v, p->y + (batch * p->l + r0) * p->ev, p->ev,
               -INFINITY, INFINITY);
 }
 
@@ -194,7 +199,7 @@ static const void* ptr(const wt_plan* plan, uint32_t id, uint8_t* arena, const u
 }
 
 static int build_sdpa(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
-                      wt_step* step, size_t* scratch_bytes) {
+                      wt_step* step, size_t threads, size_t* scratch_bytes) {
   sdpa_params* p = calloc(1, sizeof *p);
   if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
   step->owned = p;
@@ -236,8 +241,15 @@ static int build_sdpa(const wt_plan* plan, const wt_op* op, uint8_t* arena, cons
   p->packed_k = wt_f32_gemm_packed_elements(1, p->s, p->e, nr);
   p->packed_v = wt_f32_gemm_packed_elements(1, p->ev, p->s, nr);
   /* in 64 bits: L x S scores are bounded by no tensor of the plan, and a wasm32 size_t wraps */
-  const uint64_t slot = ((uint64_t)p->packed_k + p->packed_v + (uint64_t)p->l * p->s + 15) / 16 * 16;
-  p->tasks = y->nbytes ? batches : 0;
+  p->blocks = 1;
+  if (threads > batches) {
+    const size_t want = div_up(threads, batches), most = div_up(p->l, 16); /* blocks of >= 16 rows */
+    p->blocks = want < most ? want : most;
+  }
+  p->rows = div_up(p->l, p->blocks);
+  p->blocks = div_up(p->l, p->rows);
+  const uint64_t slot = ((uint64_t)p->packed_k + p->packed_v + (uint64_t)p->rows * p->s + 15) / 16 * 16;
+  p->tasks = y->nbytes ? batches * p->blocks : 0;
   const uint64_t scratch = (uint64_t)p->tasks * slot * sizeof(float);
   if (slot > WT_MAX_ARENA_BYTES || scratch > WT_MAX_ARENA_BYTES)
     return wt_fail(WT_E_LIMIT, "an attention's scratch exceeds %u bytes", WT_MAX_ARENA_BYTES);
@@ -289,6 +301,6 @@ int wt_attention_build(const wt_plan* plan, const wt_op* op, uint8_t* arena,
                        const uint8_t* weights, wt_step* step, size_t threads,
                        size_t* scratch_bytes) {
   *scratch_bytes = 0;
-  if (op->code == WT_OP_SDPA) return build_sdpa(plan, op, arena, weights, step, scratch_bytes);
+  if (op->code == WT_OP_SDPA) return build_sdpa(plan, op, arena, weights, step, threads, scratch_bytes);
   return build_rms_norm(plan, op, arena, weights, step, threads);
 }
