@@ -2,7 +2,8 @@
 scaled_dot_product_attention over odd shapes with broadcast batch dims, float and bool masks
 (broadcast, with fully masked rows), is_causal (square and not), explicit scales and grouped-query heads;
 rms_norm over one or several trailing dims, with and without a weight, default eps; exported to
-.pt2 and run on the kernel module under Node (1 and 2 threads) against torch."""
+.pt2 and run on the kernel module under Node (1 and 2 threads) against torch, allocating nothing
+in forward."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ def _run(module: torch.nn.Module, args: tuple, tmp_path, what: str, code: OpCode
         out = module(*args)
     refs = [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
     assert_plan_matches(plan, [a.numpy() for a in args], refs, what)
+    stats: dict = {}
+    run_plan(plan, [a.numpy() for a in args], 2, "mt", repeat=2, stats=stats)
+    assert stats["alloc_calls_during_forward"] == 0, stats
 
 
 # (q shape, k shape, v's last dim): batch dims broadcast between q and k/v

@@ -2,7 +2,8 @@
 over adjacent runs of dims with broadcast, negative and computed int64 indices, index_select,
 int64 slicing, index_put with and without accumulate (repeated indices add up), slice_scatter
 and gather along every dim, over odd shapes, exported to .pt2 and run on the kernel module under
-Node (1 and 2 threads) against torch; an index out of range fails the forward pass."""
+Node (1 and 2 threads) against torch, allocating nothing in forward; an index out of range fails
+the forward pass."""
 
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ def _run(module: torch.nn.Module, args: tuple, tmp_path, what: str, codes: set[O
         out = module(*args)
     refs = [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
     assert_plan_matches(plan, [a.numpy() for a in args], refs, what)
+    stats: dict = {}
+    run_plan(plan, [a.numpy() for a in args], 2, "mt", repeat=2, stats=stats)
+    assert stats["alloc_calls_during_forward"] == 0, stats
 
 
 @pytest.mark.parametrize("shape", [(7, 5, 3), (1, 17, 2), (3, 1, 33), (2, 3, 4, 5)])
