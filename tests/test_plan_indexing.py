@@ -1,5 +1,6 @@
 """Advanced indexing on the wasm backend (plan op codes 94..96, passes/lower_indexing.py): x[idx]
-over adjacent runs of dims with broadcast, negative and computed int64 indices, index_select,
+over adjacent runs of dims and dims apart, with broadcast, negative and computed int64 indices,
+bool data, index_select,
 int64 slicing, index_put with and without accumulate (repeated indices add up), slice_scatter
 and gather along every dim, over odd shapes, exported to .pt2 and run on the kernel module under
 Node (1 and 2 threads) against torch, allocating nothing in forward; an index out of range fails
@@ -59,7 +60,8 @@ def test_index_forms(shape, tmp_path):
     rows = torch.arange(min(shape[0], shape[1]))
     module = Fn(lambda m, x, i0, i1, i2: (x[i0], x[:, i1], x[:, i1, i2], x[i0 % shape[0], None, 0],
                                           torch.index_select(x, 2, i2.flatten()), x[rows, rows], x[..., i2],
-                                          x[:, m.const], (i1 * 2)[1:, :], x[:, m.const[:1]]),
+                                          x[:, m.const], (i1 * 2)[1:, :], x[:, m.const[:1]], x[i0[:, None], :, i2],
+                                          (x > 0)[i0[:, None], :, i2[0]]),
                 const=torch.tensor([0, shape[1] - 1, -1]))
     _run(module, (x, i0, i1, i2), tmp_path, f"index {shape}", {OpCode.INDEX})
 

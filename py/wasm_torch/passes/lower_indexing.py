@@ -4,8 +4,9 @@ or computed); the runtime range-checks them every forward (negative indices wrap
 gather, as torch).
 
     index(x, [None.., i0, i1.., None..])  INDEX over the run of adjacent indexed dims (the index
-                                 tensors broadcast together); table[ids] on a 2-d table stays
-                                 EMBEDDING; index_select arrives as this form
+                                 tensors broadcast together); indexed dims apart are permuted to
+                                 the front first (where torch puts their result); table[ids] on a
+                                 2-d table stays EMBEDDING; index_select arrives as this form
     index_put (accumulate or not) INDEX_PUT: y = x with the indexed positions written (or added)
                                  from values broadcast to the indexed shape
     gather                       GATHER along one dim
@@ -25,18 +26,17 @@ from ..plan import OpCode, PlanOp
 from . import lower_transformer as lt
 from . import lower_wasm as lw
 from .lower_dtype import DTYPES
+from .lower_linalg import _transpose
 from .lower_sequence import _fresh
 
 MAX_RANK = 6  # WT_INDEXING_MAX_RANK
 MAX_INDICES = 6  # WT_MAX_OPERANDS minus x and values
 
 
-def _run(c: lw._Ctx, n: Node, indices: list[Any]) -> tuple[int, list[str]]:
-    """(first indexed dim, index tensors) of an index list: one run of adjacent int64 tensors."""
+def _indices(c: lw._Ctx, n: Node, indices: list[Any]) -> tuple[list[int], list[str]]:
+    """(indexed dims, index tensors) of an index list of int64 tensors and Nones."""
     at = [i for i, r in enumerate(indices) if r is not None]
-    if not at or at != list(range(at[0], at[-1] + 1)):
-        raise lw._Reject(f"{n.op} (index tensors on dims that are not adjacent)")
-    if len(at) > MAX_INDICES:
+    if not at or len(at) > MAX_INDICES:
         raise lw._Reject(f"{n.op} ({len(at)} index tensors, at most {MAX_INDICES})")
     names = []
     for i in at:
@@ -47,7 +47,11 @@ def _run(c: lw._Ctx, n: Node, indices: list[Any]) -> tuple[int, list[str]]:
         if len(c.shape(ref)) > MAX_RANK:
             raise lw._Reject(f"{n.op} (an index of rank {len(c.shape(ref))})")
         names.append(ref.name)
-    return at[0], names
+    return at, names
+
+
+def _adjacent(at: list[int]) -> bool:
+    return at == list(range(at[0], at[-1] + 1))
 
 
 def _data(c: lw._Ctx, n: Node, ref: Any, what: str, dtypes: tuple[str, ...] = DTYPES) -> str:
@@ -75,7 +79,13 @@ def _index(c: lw._Ctx, n: Node) -> None:
         lt.LOWER["index"](c, n)  # table[ids]: EMBEDDING
         return
     x = _data(c, n, n.args["self"], "self")
-    first, names = _run(c, n, indices)
+    at, names = _indices(c, n, indices)
+    first = at[0]
+    if not _adjacent(at):  # torch puts the broadcast index dims first, then the others in order
+        rank = len(c.shape(n.args["self"]))
+        x, first = _transpose(c, n, x, at + [d for d in range(rank) if d not in at]), 0
+        if x in c.extra:
+            c.dtypes[x] = c.g.values[n.args["self"].name].dtype
     c.ops.append(PlanOp(OpCode.INDEX, [x, *names], [n.outputs[0]], n.op, n.source, params=(first,)))
 
 
@@ -83,7 +93,10 @@ def _index_put(c: lw._Ctx, n: Node) -> None:
     a = n.args
     x = _data(c, n, a["self"], "self", ("float32",))
     values = c.tensor(a["values"], "values", n.op)
-    first, names = _run(c, n, a["indices"])
+    at, names = _indices(c, n, a["indices"])
+    if not _adjacent(at):
+        raise lw._Reject(f"{n.op} (index tensors on dims that are not adjacent)")
+    first = at[0]
     c.ops.append(PlanOp(OpCode.INDEX_PUT, [x, values, *names], [n.outputs[0]], n.op, n.source,
                         params=(first, 1 if a["accumulate"] else 0)))
 
