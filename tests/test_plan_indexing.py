@@ -1,10 +1,9 @@
 """Advanced indexing on the wasm backend (plan op codes 94..96, passes/lower_indexing.py): x[idx]
 over adjacent runs of dims and dims apart, with broadcast, negative and computed int64 indices,
-bool data, index_select,
-int64 slicing, index_put with and without accumulate (repeated indices add up), slice_scatter
-and gather along every dim, over odd shapes, exported to .pt2 and run on the kernel module under
-Node (1 and 2 threads) against torch, allocating nothing in forward; an index out of range fails
-the forward pass."""
+bool data, index_select, int64 slicing, index_put with and without accumulate (repeated indices
+add up), slice_scatter and gather along every dim, over odd shapes, exported to .pt2 and run on
+the kernel module under Node (1 and 2 threads) against torch, allocating nothing in forward; an
+index out of range fails the forward pass."""
 
 from __future__ import annotations
 
