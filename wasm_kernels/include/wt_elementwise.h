@@ -1,6 +1,6 @@
-/* Elementwise and row-wise normalisation kernels: f32-vunary, f32-vbinary-bcast, f32-softmax,
- * f32-layernorm. Names follow XNNPACK: <datatype>-<op>-<isa>-<tile>. Every family has a scalar
- * twin (the test oracle; transcendental ops call libm there) and a wasmsimd variant; which
+/* Elementwise and row-wise normalisation kernels: f32-vunary, f32-vbinary-bcast, f32-vcmp,
+ * f32-softmax, f32-layernorm. Names follow XNNPACK: <datatype>-<op>-<isa>-<tile>. Every family has
+ * a scalar twin (the test oracle; transcendental ops call libm there) and a wasmsimd variant; which
  * micro-kernel runs is data (the config tables below), indexed by the variant.
  *
  * Conventions shared by every micro-kernel here:
@@ -225,6 +225,57 @@ enum wt_vbinary_status {
 int wt_f32_vbinary_bcast(const wt_vbinary_config* config, int op, size_t a_rank,
                          const size_t* a_shape, size_t b_rank, const size_t* b_shape,
                          const float* a, const float* b, float* y, float min, float max);
+
+/* ---- f32-vcmp: comparisons to 0/1 bytes, and the 32-bit select --------------------------------
+ *
+ *   vcmp<op>   y[i] = a[i] OP b[i]      vcmp<op>c  y[i] = a[i] OP b[0]
+ * (b[0] OP a[i] is the mirrored op: lt <-> gt, le <-> ge.) IEEE: a comparison with NaN is false
+ * except NE. y holds 1 or 0. The wasmsimd kernels are bit-identical to their scalar twins.
+ *   x32-vselect  y[i] = c[i * sc] ? a[i * sa] : b[i * sb], 32-bit elements (float32 or int32
+ *                bits), strides 0 (a broadcast value) or 1; c is bytes, any non-zero is true. */
+enum wt_vcmp_op {
+  WT_VCMP_EQ = 0,
+  WT_VCMP_NE = 1,
+  WT_VCMP_LT = 2,
+  WT_VCMP_LE = 3,
+  WT_VCMP_GT = 4,
+  WT_VCMP_GE = 5,
+  WT_VCMP_OP_COUNT = 6,
+};
+
+typedef void (*wt_f32_vcmp_ukernel_fn)(size_t n, const float* a, const float* b, uint8_t* y);
+typedef void (*wt_x32_vselect_ukernel_fn)(size_t n, const uint8_t* c, size_t sc, const uint32_t* a,
+                                          size_t sa, const uint32_t* b, size_t sb, uint32_t* y);
+
+#define WT_DECLARE_VCMP(op)                                                                     \
+  void wt_f32_##op##_ukernel__scalar_x4(size_t n, const float* a, const float* b, uint8_t* y);  \
+  void wt_f32_##op##_ukernel__wasmsimd_x8(size_t n, const float* a, const float* b, uint8_t* y);
+WT_DECLARE_VCMP(vcmpeq)
+WT_DECLARE_VCMP(vcmpeqc)
+WT_DECLARE_VCMP(vcmpne)
+WT_DECLARE_VCMP(vcmpnec)
+WT_DECLARE_VCMP(vcmplt)
+WT_DECLARE_VCMP(vcmpltc)
+WT_DECLARE_VCMP(vcmple)
+WT_DECLARE_VCMP(vcmplec)
+WT_DECLARE_VCMP(vcmpgt)
+WT_DECLARE_VCMP(vcmpgtc)
+WT_DECLARE_VCMP(vcmpge)
+WT_DECLARE_VCMP(vcmpgec)
+#undef WT_DECLARE_VCMP
+void wt_x32_vselect_ukernel__scalar_x1(size_t n, const uint8_t* c, size_t sc, const uint32_t* a,
+                                       size_t sa, const uint32_t* b, size_t sb, uint32_t* y);
+void wt_x32_vselect_ukernel__wasmsimd_x4(size_t n, const uint8_t* c, size_t sc, const uint32_t* a,
+                                         size_t sa, const uint32_t* b, size_t sb, uint32_t* y);
+
+typedef struct wt_vcmp_config {
+  wt_f32_vcmp_ukernel_fn op[WT_VCMP_OP_COUNT];
+  wt_f32_vcmp_ukernel_fn opc[WT_VCMP_OP_COUNT];
+  wt_x32_vselect_ukernel_fn select;
+  const char* name;
+} wt_vcmp_config;
+
+const wt_vcmp_config* wt_f32_vcmp_config(int variant);
 
 /* ---- f32-softmax: softmax / log_softmax along the last dimension of [rows, n] ---------------
  *

@@ -43,6 +43,7 @@ struct dt_params {
   dt_row_fn row;
   int* div_by_zero; /* set by any task that divided an integer by zero */
   const wt_vbinary_config* vbinary;
+  const wt_vcmp_config* vcmp;
   const wt_layernorm_config* layernorm;
   const wt_softmax_config* softmax;
 };
@@ -322,8 +323,24 @@ static int64_t i64_pow(int64_t base, int64_t exp) {
     return;                                                                    \
   }
 
+/* b[0] OP a[i] as a[i] OP' b[0] (wt_vcmp_op order: eq, ne, lt, le, gt, ge) */
+static const int VCMP_MIRROR[WT_VCMP_OP_COUNT] = {WT_VCMP_EQ, WT_VCMP_NE, WT_VCMP_GT,
+                                                  WT_VCMP_GE, WT_VCMP_LT, WT_VCMP_LE};
+
 static void ew_f32_row(const dt_params* p, size_t n, const uint8_t* const* in, const size_t* st,
                        uint8_t* y) {
+  const int cmp = (int)p->op - WT_EW_EQ;
+  if (cmp >= 0 && cmp < WT_VCMP_OP_COUNT && (st[0] || st[1])) { /* the f32-vcmp kernels */
+    const float* a = (const float*)in[0];
+    const float* b = (const float*)in[1];
+    if (st[0] && st[1])
+      p->vcmp->op[cmp](n, a, b, y);
+    else if (st[0])
+      p->vcmp->opc[cmp](n, a, b, y);
+    else
+      p->vcmp->opc[VCMP_MIRROR[cmp]](n, b, a, y);
+    return;
+  }
   switch (p->op) {
     case WT_EW_FLOOR_DIV: ROW_LOOP(float, float, f32_floor_div(va, vb))
     case WT_EW_TRUNC_DIV: ROW_LOOP(float, float, truncf(va / vb))
@@ -419,7 +436,10 @@ static void where_row(const dt_params* p, size_t n, const uint8_t* const* in, co
   switch (p->ysize) {
     case 1: WHERE_LOOP(uint8_t)
     case 2: WHERE_LOOP(uint16_t)
-    case 4: WHERE_LOOP(uint32_t)
+    case 4:
+      p->vcmp->select(n, in[0], st[0], (const uint32_t*)in[1], st[1], (const uint32_t*)in[2], st[2],
+                      (uint32_t*)y);
+      return;
     default: WHERE_LOOP(uint64_t)
   }
 }
@@ -820,6 +840,7 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
     case WT_OP_ELEMWISE:
     case WT_OP_WHERE:
       p->kind = KIND_BROADCAST;
+      p->vcmp = wt_f32_vcmp_config(VARIANT);
       p->row = op->code == WT_OP_WHERE       ? where_row
                : p->in_dtype == WT_DTYPE_F32 ? ew_f32_row
                : p->in_dtype == WT_DTYPE_I64 ? ew_i64_row
