@@ -6,14 +6,17 @@ folded into convolutions), max pooling with indices, adaptive max pooling, upsam
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 
 import pytest
 import torch
 from parity import assert_plan_matches
+from wasm_torch.errors import WasmTorchError
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
+from wasm_torch.runtime.wasm import run_plan
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
 F = torch.nn.functional
@@ -169,3 +172,50 @@ def test_norms_match_torch(tmp_path, n, c, size):
                 m["in2d"](x), m["in1d"](s), m["in1d_running"](s))
 
     _run(tmp_path, Fn(fn, **mods), torch.randn(n, c, *size) * 2 + 1, torch.randn(n, c, size[1] + 2))
+
+
+def _bad_plan_module() -> tuple[torch.nn.Module, torch.Tensor]:
+    up = torch.nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1, output_padding=1, groups=2)
+    gn = torch.nn.GroupNorm(2, 4)
+
+    def fn(m, x):
+        h = m["up"](x)
+        v, i = F.max_pool2d(h, 2, return_indices=True)
+        return (F.pad(h, (1, 1, 2, 0), mode="reflect"), v, i, F.adaptive_max_pool2d(h, 3),
+                F.interpolate(h, scale_factor=2.0, mode="bilinear"), m["gn"](x))
+
+    return Fn(fn, up=up, gn=gn), torch.randn(1, 4, 5, 6)
+
+
+# (op code, its params with one field made bad, the runtime's reason)
+_PAD = (1, 0.0, 0, 0, 2, 0, 1, 1, 0, 0) + (0,) * 8  # NHWC: H before 2, W 1 and 1
+_BAD = [
+    (OpCode.CONV_TRANSPOSE2D, (4, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1), "unknown flags 0x4"),
+    (OpCode.CONV_TRANSPOSE2D, (1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1), "output_padding 2, 1 not below"),
+    (OpCode.CONV_TRANSPOSE2D, (1, 2, 0, 2, 1, 1, 1, 1, 1, 1, 0, 1), "stride 0 out of range"),
+    (OpCode.CONV_TRANSPOSE2D, (1, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1), "groups 3 do not match"),
+    (OpCode.CONV_TRANSPOSE2D, (1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0), "the output has shape"),
+    (OpCode.PAD, (7,) + _PAD[1:], "unknown pad mode 7"),
+    (OpCode.PAD, _PAD[:4] + (3,) + _PAD[5:], "padded by 3, 0 on dim 1"),
+    (OpCode.PAD, _PAD[:8] + (1, 0) + _PAD[10:], "padded by 1, 0 on dim 3"),
+    (OpCode.PAD, _PAD[:4] + (12, -10) + _PAD[6:], "pads 12, -10 do not fit dim 1 of size 10"),
+    (OpCode.PAD, _PAD[:16] + (1, 0), "pads of dim 7 beyond rank 4"),
+    (OpCode.MAX_POOL2D_INDICES, (0, 2, 2, 2, 0, 0, 1, 1, 0), "kernel 0 out of range"),
+    (OpCode.MAX_POOL2D_INDICES, (2, 2, 1, 2, 0, 0, 1, 1, 0), "the output has shape"),
+    (OpCode.UPSAMPLE2D, (8, 0.5, 0.5), "unknown flags 0x8"),
+    (OpCode.UPSAMPLE2D, (2, -1.0, 0.5), "scale -1 is not"),
+    (OpCode.GROUP_NORM, (3, 3, 1e-5), "3 groups do not divide 4 channels"),
+    (OpCode.GROUP_NORM, (1, 2, 1e-5), "3 inputs, the flags 0x1 call for 2"),
+    (OpCode.GROUP_NORM, (3, 2, float("nan")), "eps nan"),
+]
+
+
+@pytest.mark.parametrize("code, params, message", _BAD, ids=[f"{c.name}-{m}" for c, _, m in _BAD])
+def test_bad_fields_are_rejected(tmp_path, code, params, message):
+    module, x = _bad_plan_module()
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(module.eval(), (x,)), str(path))
+    plan = build_plan(load(str(path)).graph)
+    next(op for op in plan.ops if op.code == code).params = params
+    with pytest.raises(WasmTorchError, match=re.escape(message)):
+        run_plan(write_plan(plan), [x.numpy()], 1, "st")
