@@ -114,7 +114,8 @@ class Unary(torch.nn.Module):
         return (x.floor(), x.ceil(), x.trunc(), (x * 4).round(), x.round(decimals=2), x.sign(), x.square(),
                 torch.erf(x), F.mish(x), F.logsigmoid(x), F.elu(x, 1.3), F.selu(x), F.softplus(x),
                 F.softplus(x, 2.0, 3.0), p.log(), p.log2(), p.log10(), p.log1p(), x.expm1(), x.sin(), x.cos(),
-                u.tan(), u.asin(), u.acos(), x.atan(), x.sinh(), x.cosh(), self.prelu(x), self.prelu1(x))
+                u.tan(), u.asin(), u.acos(), x.atan(), x.sinh(), x.cosh(), self.prelu(x), self.prelu1(x),
+                x.asinh(), (p + 1).acosh(), u.atanh(), x.erfc(), x.exp2(), x.frac())
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (3, 7), (2, 5, 3), (2, 3, 4, 5)])
@@ -123,6 +124,17 @@ def test_unary_math_and_activations_match_torch(tmp_path, shape):
     x.view(-1)[0] = 2.5  # a half: round to even
     plan = _check(Unary(shape[1]), (x,), tmp_path)
     assert {OpCode.UNARY, OpCode.MAP} <= _codes(plan)
+
+
+class Mixers(torch.nn.Module):
+    def forward(self, x, y, w):
+        return (torch.lerp(x, y, 0.3), torch.lerp(x, y, 0.8), torch.lerp(x, y, w), F.glu(x, -1), F.glu(y, 0),
+                torch.count_nonzero(x.round()), torch.count_nonzero(x.round(), -1), torch.count_nonzero(w > 0.5, 0))
+
+
+@pytest.mark.parametrize("xs, ws", [((2, 4), (4,)), ((4, 6), (4, 6)), ((2, 2, 2), (2, 1, 1))])
+def test_lerp_glu_count_nonzero_match_torch(tmp_path, xs, ws):
+    _check(Mixers(), (torch.randn(xs), torch.randn(xs), torch.rand(ws)), tmp_path)
 
 
 class Casts(torch.nn.Module):

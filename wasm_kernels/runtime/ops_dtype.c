@@ -86,7 +86,8 @@ static const uint8_t MAP_DTYPES[WT_MAP_OP_COUNT] = {
     [WT_MAP_BITWISE_NOT] = I | B, [WT_MAP_ISNAN] = F, [WT_MAP_ISINF] = F, [WT_MAP_ISFINITE] = F,
     [WT_MAP_LOG] = F, [WT_MAP_LOG2] = F, [WT_MAP_LOG10] = F, [WT_MAP_LOG1P] = F, [WT_MAP_EXPM1] = F,
     [WT_MAP_SIN] = F, [WT_MAP_COS] = F, [WT_MAP_TAN] = F, [WT_MAP_ASIN] = F, [WT_MAP_ACOS] = F,
-    [WT_MAP_ATAN] = F, [WT_MAP_SINH] = F, [WT_MAP_COSH] = F,
+    [WT_MAP_ATAN] = F, [WT_MAP_SINH] = F, [WT_MAP_COSH] = F, [WT_MAP_ASINH] = F,
+    [WT_MAP_ACOSH] = F, [WT_MAP_ATANH] = F, [WT_MAP_ERFC] = F, [WT_MAP_EXP2] = F, [WT_MAP_FRAC] = F,
 };
 static const uint8_t REDUCE_DTYPES[WT_REDUCE_OP_COUNT] = {
     [WT_REDUCE_SUM] = F | I, [WT_REDUCE_MEAN] = F, [WT_REDUCE_PROD] = F | I,
@@ -570,7 +571,13 @@ static void map_range(const dt_params* p, size_t i0, size_t n) {
       case WT_MAP_ACOS: yf[i] = acosf(xf[i]); break;
       case WT_MAP_ATAN: yf[i] = atanf(xf[i]); break;
       case WT_MAP_SINH: yf[i] = sinhf(xf[i]); break;
-      default: yf[i] = coshf(xf[i]); break;
+      case WT_MAP_COSH: yf[i] = coshf(xf[i]); break;
+      case WT_MAP_ASINH: yf[i] = asinhf(xf[i]); break;
+      case WT_MAP_ACOSH: yf[i] = acoshf(xf[i]); break;
+      case WT_MAP_ATANH: yf[i] = atanhf(xf[i]); break;
+      case WT_MAP_ERFC: yf[i] = erfcf(xf[i]); break;
+      case WT_MAP_EXP2: yf[i] = exp2f(xf[i]); break;
+      default: yf[i] = xf[i] - truncf(xf[i]); break; /* FRAC */
     }
   }
 }

@@ -32,7 +32,8 @@ enum wt_map_op {
   WT_MAP_ISNAN, WT_MAP_ISINF, WT_MAP_ISFINITE, /* float32 -> bool */
   /* float32 libm, one element at a time (the rarer math ops; the common ones are f32-vunary) */
   WT_MAP_LOG, WT_MAP_LOG2, WT_MAP_LOG10, WT_MAP_LOG1P, WT_MAP_EXPM1, WT_MAP_SIN, WT_MAP_COS,
-  WT_MAP_TAN, WT_MAP_ASIN, WT_MAP_ACOS, WT_MAP_ATAN, WT_MAP_SINH, WT_MAP_COSH,
+  WT_MAP_TAN, WT_MAP_ASIN, WT_MAP_ACOS, WT_MAP_ATAN, WT_MAP_SINH, WT_MAP_COSH, WT_MAP_ASINH,
+  WT_MAP_ACOSH, WT_MAP_ATANH, WT_MAP_ERFC, WT_MAP_EXP2, WT_MAP_FRAC, /* FRAC: x - trunc(x) */
   WT_MAP_OP_COUNT
 };
 

@@ -7,7 +7,11 @@ passes/lower_wasm.py through LOWER. Values may be float32, int64 or bool (stored
     add sub mul div on int64/bool, with alpha, or with rounding_mode; remainder, fmod, pow, atan2,
     hypot; maximum/minimum           ELEMWISE (float32 add/sub/mul/div/maximum/minimum: BINARY)
     logical_not bitwise_not isnan isinf isfinite, int64 neg/abs/sign, log log2 log10 log1p expm1
-    sin cos tan asin acos atan sinh cosh    MAP (float32 libm per element)
+    sin cos tan asin acos atan sinh cosh asinh acosh atanh erfc exp2 frac   MAP (float32 libm per
+                                     element)
+    lerp                             BINARY ops (and WHERE for a tensor weight), torch's two-sided form
+    glu                              SLICE, SLICE, UNARY sigmoid, BINARY mul
+    count_nonzero                    CAST to bool, CAST to int64, REDUCE sum
     floor ceil trunc round sign erf mish log_sigmoid elu selu softplus, pow(x, 2 / 0.5)   UNARY
     prelu                            CLAMP, CLAMP, BINARY mul, BINARY add
     where, masked_fill, tril/triu    WHERE (numbers become rank-0 constants; tril/triu of a constant
@@ -46,8 +50,9 @@ _EW = {op: i for i, op in enumerate(
 _COMPARE = ("eq", "ne", "lt", "le", "gt", "ge")
 _MAP = {op: i for i, op in enumerate(
     ["neg", "abs", "sign", "logical_not", "bitwise_not", "isnan", "isinf", "isfinite", "log", "log2", "log10",
-     "log1p", "expm1", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh"])}
-_MAP_FLOAT = ("log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh")
+     "log1p", "expm1", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+     "erfc", "exp2", "frac"])}
+_MAP_FLOAT = tuple(list(_MAP)[8:])  # float32 libm ops: ints are cast to float32 first
 _REDUCE = {op: i for i, op in enumerate(
     ["sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "var", "std", "linalg_vector_norm", "logsumexp",
      "any", "all"])}
@@ -348,8 +353,62 @@ def _to_copy(c: lw._Ctx, n: Node) -> None:
         _emit(c, OpCode.CAST, n, [x], out)
 
 
+def _lerp(c: lw._Ctx, n: Node) -> None:
+    """torch's form: weight < 0.5 ? self + weight * (end - self) : end - (end - self) * (1 - weight)."""
+    a = n.args
+    out = _out(c, n)
+    x, end = c.tensor(a["self"], "self", "lerp"), c.tensor(a["end"], "end", "lerp")
+    w = _f32_or_number(c, a["weight"], "weight", "lerp")
+    shape = _shape(c, out)
+
+    def tmp() -> str:
+        return _new(c, out, shape, "float32")
+
+    diff = _binary_f32(c, n, "sub", end, x, _new(c, out, _broadcast(c, end, x), "float32"))
+    if not isinstance(w, str):
+        if w < 0.5:
+            _binary_f32(c, n, "add", x, _binary_f32(c, n, "mul", diff, w, tmp()), out)
+        else:
+            _binary_f32(c, n, "sub", end, _binary_f32(c, n, "mul", diff, 1.0 - w, tmp()), out)
+        return
+    low = _binary_f32(c, n, "add", x, _binary_f32(c, n, "mul", diff, w, tmp()), tmp())
+    rest = _binary_f32(c, n, "sub", 1.0, w, _new(c, out, _shape(c, w), "float32"))
+    high = _binary_f32(c, n, "sub", end, _binary_f32(c, n, "mul", diff, rest, tmp()), tmp())
+    below = _emit(c, OpCode.ELEMWISE, n, [w, _scalar(c, 0.5, "float32")], _new(c, out, _shape(c, w), "bool"),
+                  (_EW["lt"],))
+    _emit(c, OpCode.WHERE, n, [below, low, high], out)
+
+
+def _broadcast(c: lw._Ctx, *names: str) -> tuple[int, ...]:
+    shapes = [_shape(c, v) for v in names]
+    rank = max(len(s) for s in shapes)
+    padded = [(1,) * (rank - len(s)) + s for s in shapes]
+    return tuple(max(dims) if min(dims) else 0 for dims in zip(*padded))
+
+
+def _glu(c: lw._Ctx, n: Node) -> None:
+    x = c.tensor(n.args["self"], "self", "glu")
+    shape = _shape(c, x)
+    out = _out(c, n)
+    dim = n.args["dim"] % len(shape) if shape else 0
+    if not shape or shape[dim] % 2 or len(shape) > lt.MAX_RANK:
+        raise lw._Reject(f"glu (dim {n.args['dim']} of shape {list(shape)})")
+    half = _shape(c, out)
+    first = _emit(c, OpCode.SLICE, n, [x], _new(c, out, half, "float32"), (dim, 0, 1))
+    second = _emit(c, OpCode.SLICE, n, [x], _new(c, out, half, "float32"), (dim, shape[dim] // 2, 1))
+    gate = _emit(c, OpCode.UNARY, n, [second], _new(c, out, half, "float32"), (lt._UNARY["sigmoid"], 0.0, 0.0))
+    _binary_f32(c, n, "mul", first, gate, out)
+
+
 # ---------------------------------------------------------------------------------------------
 # reductions
+
+
+def _count_nonzero(c: lw._Ctx, n: Node) -> None:
+    x = _cast(c, n, _operand(c, n.args["self"], "self", n.op), "bool")
+    x = _cast(c, n, x, "int64")
+    _reduce_to(c, n, "sum", x, _reduce_dims(n.args.get("dim"), len(_shape(c, x))), _out(c, n))
+
 
 
 def _reduce_dims(dim: Any, rank: int) -> list[int]:
@@ -476,7 +535,7 @@ LOWER: dict[str, Callable[[lw._Ctx, Node], None]] = {
     "prelu": _prelu, "where": _where, "masked_fill": _where, "tril": _triangle, "triu": _triangle,
     "_to_copy": _to_copy, **{op: _reduce for op in _REDUCE}, "max": _extremum_dim, "min": _extremum_dim,
     **{op: _scan for op in _SCAN}, "softmax": _softmax, "log_softmax": _softmax, "linspace": _linspace,
-    "eye": _eye,
+    "eye": _eye, "lerp": _lerp, "glu": _glu, "count_nonzero": _count_nonzero,
 }
 # Ops whose float32 number-bound forms the table already lowers: wrapped, not replaced.
 WRAP: dict[str, Callable[[lw._Ctx, Node, Callable], None]] = {"clamp": _clamp}
