@@ -20,12 +20,14 @@
 #include "wt_check.h"
 #include "wt_dwconv.h"
 #include "wt_pool.h"
+#include "wt_resize.h"
 #include "wt_vision.h"
 
 /* Production kernel sets. */
 #define WT_VISION_GEMM WT_GEMM_WASMSIMD
 #define WT_VISION_DWCONV WT_DWCONV_WASMSIMD
 #define WT_VISION_POOL WT_POOL_WASMSIMD
+#define WT_VISION_RESIZE WT_RESIZE_WASMSIMD
 
 /* Geometry attributes (kernel, stride, padding, dilation) above this are rejected, so no size
  * arithmetic on them can wrap in 32 bits. */
@@ -363,7 +365,7 @@ static int check_upsample(const wt_plan* plan, const wt_op* op, char* detail, si
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
   const uint32_t flags = wt_plan_u32(op->attrs);
-  if (flags & ~(WT_UPSAMPLE_FLAG_ALIGN | WT_UPSAMPLE_FLAG_LINEAR | WT_UPSAMPLE_FLAG_SHORTCUT))
+  if (flags & ~(WT_RESIZE_ALIGN_CORNERS | WT_RESIZE_LINEAR | WT_RESIZE_SHORTCUT))
     return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
   for (int i = 0; i < 2; i++) {
     const float scale = wt_plan_f32(op->attrs + 4 + 4 * i);
@@ -456,13 +458,9 @@ typedef struct vstate {
   size_t cg;
   float eps;
   int linear; /* upsample: bilinear (else nearest) */
+  const wt_resize_config* rcfg;
 } vstate;
 
-/* upsample2d: per output row/column, the two source indices and their weights (nearest: i0). */
-typedef struct wt_tap2 {
-  int32_t i0, i1;
-  float l0, l1;
-} wt_tap2;
 
 static void task_range(const vstate* st, size_t task, size_t* u0, size_t* u1) {
   *u0 = task * st->units / st->tasks;
@@ -681,34 +679,20 @@ static void pad_task(void* context, size_t task) {
   }
 }
 
-/* Units are output rows (n, oh): each pixel mixes (linear) or copies (nearest) source pixels. */
+/* Units are output rows (n, oh); packed holds the OH row taps, then the OW column taps. */
 static void upsample_task(void* context, size_t task) {
   const wt_step* s = context;
   const vstate* st = s->params;
-  const size_t C = st->c, W = st->w, OH = st->oh, OW = st->ow;
-  const wt_tap2* rows = (const wt_tap2*)st->packed;
-  const wt_tap2* cols = rows + OH;
+  const wt_resize_tap* rows = (const wt_resize_tap*)st->packed;
   size_t u0, u1;
   task_range(st, task, &u0, &u1);
-  for (size_t u = u0; u < u1; u++) {
-    const size_t n = u / OH;
-    const wt_tap2 r = rows[u % OH];
-    const float* x0 = st->x + (n * st->h + (size_t)r.i0) * W * C;
-    const float* x1 = st->x + (n * st->h + (size_t)r.i1) * W * C;
-    float* y = st->y + u * OW * C;
-    for (size_t ow = 0; ow < OW; ow++, y += C) {
-      const wt_tap2 k = cols[ow];
-      if (!st->linear) {
-        memcpy(y, x0 + (size_t)k.i0 * C, C * sizeof(float));
-        continue;
-      }
-      const float* a = x0 + (size_t)k.i0 * C;
-      const float* b = x0 + (size_t)k.i1 * C;
-      const float* c2 = x1 + (size_t)k.i0 * C;
-      const float* d = x1 + (size_t)k.i1 * C;
-      for (size_t c = 0; c < C; c++)
-        y[c] = r.l0 * (k.l0 * a[c] + k.l1 * b[c]) + r.l1 * (k.l0 * c2[c] + k.l1 * d[c]);
-    }
+  while (u0 < u1) {
+    const size_t n = u0 / st->oh, r0 = u0 % st->oh;
+    const size_t r1 = st->oh - r0 < u1 - u0 ? st->oh : r0 + (u1 - u0);
+    wt_f32_resize2d_nhwc_rows(st->rcfg, st->linear, st->w, st->c, rows, rows + st->oh, st->ow,
+                              st->x + n * st->h * st->w * st->c, r0, r1,
+                              st->y + (n * st->oh + r0) * st->ow * st->c);
+    u0 += r1 - r0;
   }
 }
 
@@ -953,47 +937,13 @@ static void pad_tables(const wt_op* op, vstate* st) {
   }
 }
 
-/* Output index i of an axis of `in` -> `out` as torch's CPU upsample kernels map it (float math). */
-static wt_tap2 upsample_tap(uint32_t flags, float scale, size_t in, size_t out, size_t i) {
-  wt_tap2 t = {(int32_t)i, (int32_t)i, 1.0f, 0.0f};
-  const int64_t last = (int64_t)in - 1;
-  if (!(flags & WT_UPSAMPLE_FLAG_LINEAR)) {
-    if ((flags & WT_UPSAMPLE_FLAG_SHORTCUT) && (out == in || out == 2 * in)) {
-      t.i0 = t.i1 = (int32_t)(out == in ? i : i / 2);
-      return t;
-    }
-    const float s = scale > 0.0f ? scale : (float)in / (float)out;
-    const int64_t src = (int64_t)floorf((float)i * s);
-    t.i0 = t.i1 = (int32_t)(src < last ? src : last);
-    return t;
-  }
-  if (out == in) return t; /* ATen copies when the size is unchanged */
-  float src;
-  if (flags & WT_UPSAMPLE_FLAG_ALIGN) {
-    src = (out > 1 ? (float)(in - 1) / (float)(out - 1) : 0.0f) * (float)i;
-  } else {
-    const float s = scale > 0.0f ? scale : (float)in / (float)out;
-    src = s * ((float)i + 0.5f) - 0.5f;
-    src = src < 0.0f ? 0.0f : src;
-  }
-  int64_t i0 = (int64_t)floorf(src);
-  i0 = i0 < last ? i0 : last;
-  float l = src - (float)i0;
-  l = l < 0.0f ? 0.0f : l > 1.0f ? 1.0f : l;
-  t.i0 = (int32_t)i0;
-  t.i1 = (int32_t)(i0 + (i0 < last));
-  t.l0 = 1.0f - l;
-  t.l1 = l;
-  return t;
-}
-
 static void upsample_tables(const wt_op* op, vstate* st) {
   const uint32_t flags = wt_plan_u32(op->attrs);
-  wt_tap2* t = (wt_tap2*)st->packed;
+  wt_resize_tap* t = (wt_resize_tap*)st->packed;
   for (size_t i = 0; i < st->oh; i++)
-    *t++ = upsample_tap(flags, wt_plan_f32(op->attrs + 4), st->h, st->oh, i);
+    *t++ = wt_resize_tap_of(flags, wt_plan_f32(op->attrs + 4), st->h, st->oh, i);
   for (size_t i = 0; i < st->ow; i++)
-    *t++ = upsample_tap(flags, wt_plan_f32(op->attrs + 8), st->w, st->ow, i);
+    *t++ = wt_resize_tap_of(flags, wt_plan_f32(op->attrs + 8), st->w, st->ow, i);
 }
 
 static void group_norm_params(const wt_plan* plan, const wt_op* op, vstate* st) {
@@ -1093,9 +1043,10 @@ int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const 
       run = run_pad;
       break;
     case WT_OP_UPSAMPLE2D:
-      g.linear = (wt_plan_u32(op->attrs) & WT_UPSAMPLE_FLAG_LINEAR) != 0;
+      g.linear = (wt_plan_u32(op->attrs) & WT_RESIZE_LINEAR) != 0;
+      g.rcfg = wt_f32_resize_config(WT_VISION_RESIZE);
       g.units = g.n * g.oh;
-      extra = (g.oh + g.ow) * sizeof(wt_tap2);
+      extra = (g.oh + g.ow) * sizeof(wt_resize_tap);
       run = run_upsample;
       break;
     case WT_OP_GROUP_NORM:

@@ -25,9 +25,7 @@
 
 enum wt_layout_direction { WT_LAYOUT_NCHW_TO_NHWC = 0, WT_LAYOUT_NHWC_TO_NCHW = 1 };
 enum wt_pad_mode { WT_PAD_CONSTANT = 0, WT_PAD_REFLECT = 1, WT_PAD_REPLICATE = 2, WT_PAD_CIRCULAR = 3 };
-#define WT_UPSAMPLE_FLAG_ALIGN 1u    /* align_corners */
-#define WT_UPSAMPLE_FLAG_LINEAR 2u   /* (bi)linear, else nearest */
-#define WT_UPSAMPLE_FLAG_SHORTCUT 4u /* torch's 2-d nearest: out == in copies, out == 2 in halves */
+/* upsample2d flags: WT_RESIZE_* of include/wt_resize.h */
 #define WT_GROUP_NORM_FLAG_WEIGHT 1u
 #define WT_GROUP_NORM_FLAG_BIAS 2u
 
