@@ -23,11 +23,12 @@ static void* alloc_aligned(size_t bytes) {
 
 static size_t numel(const wt_value* v) { return v->nbytes / sizeof(float); }
 
-/* Operands read only at load (packed, folded, copied): GEMM, conv, batch norm and LSTM
- * parameters (an LSTM's constant initial state is copied too). */
+/* Operands read only at load (packed, folded, copied): GEMM, conv, transposed conv, batch and
+ * group norm and LSTM parameters (an LSTM's constant initial state is copied too). */
 static int is_gemm_weight(const wt_op* op, uint32_t operand) {
   return (op->code == WT_OP_GEMM || op->code == WT_OP_CONV2D || op->code == WT_OP_BATCH_NORM ||
-          op->code == WT_OP_LSTM) &&
+          op->code == WT_OP_LSTM || op->code == WT_OP_CONV_TRANSPOSE2D ||
+          op->code == WT_OP_GROUP_NORM) &&
          operand >= 1;
 }
 
