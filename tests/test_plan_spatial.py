@@ -10,6 +10,7 @@ import re
 import shutil
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 import torch
 from parity import assert_plan_matches
@@ -219,3 +220,24 @@ def test_bad_fields_are_rejected(tmp_path, code, params, message):
     next(op for op in plan.ops if op.code == code).params = params
     with pytest.raises(WasmTorchError, match=re.escape(message)):
         run_plan(write_plan(plan), [x.numpy()], 1, "st")
+
+
+def test_no_allocation_over_1000_forward_calls(tmp_path):
+    """Every op of this family, 1000 forwards: no allocation, no memory growth, and the same bits
+    at 1 and 2 threads."""
+    module, x = _bad_plan_module()
+    s = torch.randn(2, 3, 9)
+    conv = torch.nn.Conv1d(3, 4, 3, padding=1, padding_mode="reflect")
+    full = Fn(lambda m, x, s: (*m["all"](x), m["conv"](s), F.pixel_shuffle(x, 2),
+                               F.layer_norm(x, x.shape[-2:]), F.interpolate(s, size=13)), all=module, conv=conv)
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(full.eval(), (x, s)), str(path))
+    plan = write_plan(build_plan(load(str(path)).graph))
+    results = []
+    for variant, threads in RUNS:
+        stats: dict = {}
+        results.append(run_plan(plan, [x.numpy(), s.numpy()], threads, variant, repeat=1000, stats=stats))
+        assert stats["alloc_calls_during_forward"] == 0 and stats["wasm_memory_growth"] == 0, (variant, stats)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
