@@ -1,8 +1,8 @@
 """The dtype-aware path of the wasm backend (plan op codes 50..69, passes/lower_dtype.py) and the
 float ops it routes to UNARY / BINARY / SOFTMAX: small modules over random shapes (broadcasting,
 int64 and bool values, numbers on either side) converted to plans and run on the kernel module
-under Node, single-threaded and on 2 threads, against torch; run-time integer division by zero;
-plans with bad dtype-op fields rejected by the runtime."""
+under Node, single-threaded and on 2 threads, against torch, allocating nothing during forward;
+run-time integer division by zero; plans with bad dtype-op fields rejected by the runtime."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def _check(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
         refs = module(*args)
     refs = [t.numpy() for t in (refs if isinstance(refs, (tuple, list)) else (refs,))]
     for variant, threads in RUNS:
-        outs = run_plan(plan, [a.numpy() for a in args], threads, variant)
+        stats: dict = {}
+        outs = run_plan(plan, [a.numpy() for a in args], threads, variant, repeat=2, stats=stats)
+        assert stats["alloc_calls_during_forward"] == 0 and stats["wasm_memory_growth"] == 0, stats
         assert len(outs) == len(refs)
         for i, (o, r) in enumerate(zip(outs, refs)):
             assert o.dtype == r.dtype and o.shape == r.shape, f"output {i}: {o.dtype}{o.shape} vs {r.dtype}{r.shape}"
