@@ -232,29 +232,37 @@ def test_integer_division_by_zero_fails_forward(tmp_path):
 
 class Mixed(torch.nn.Module):
     def forward(self, x, i):
-        return (x > 0) & (i > 0), x.sum(1), torch.where(x > 0, x, 0.0)
+        return (x > 0) & (i > 0), torch.linalg.vector_norm(x, 3, 1), torch.where(x > 0, x, 0.0), x.cumsum(0), x.isnan()
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("elemwise op", 99, "elemwise op 99 unknown"),
-    ("elemwise dtype", None, "inputs of dtypes"),
-    ("reduce dims", (0, 3, 9), r"dims \[3, 9\) invalid"),
-    ("reduce op", 99, "reduce op 99 unknown"),
-    ("where condition", None, "the condition is float32"),
-])
-def test_bad_dtype_op_fields_are_rejected(tmp_path, field, value, message):
+def _int_value(plan, op):
+    return next(n for n, v in plan.values.items() if v.dtype == "int64" and v.shape == (2, 3))
+
+
+# op code, how to break its record, the runtime's reason
+BAD_FIELDS = {
+    "elemwise op": (OpCode.ELEMWISE, lambda plan, op: setattr(op, "params", (99,)), "elemwise op 99 unknown"),
+    "elemwise dtypes": (OpCode.ELEMWISE, lambda plan, op: op.inputs.__setitem__(1, _int_value(plan, op)),
+                        "inputs of dtypes"),
+    "reduce dims": (OpCode.REDUCE, lambda plan, op: setattr(op, "params", (op.params[0], 1, 9, op.params[3])),
+                    r"dims \[1, 9\) invalid"),
+    "reduce op": (OpCode.REDUCE, lambda plan, op: setattr(op, "params", (99, *op.params[1:])), "reduce op 99 unknown"),
+    "norm order": (OpCode.REDUCE, lambda plan, op: setattr(op, "params", (*op.params[:3], 0.0)), "parameter 0 invalid"),
+    "reduce nan": (OpCode.REDUCE, lambda plan, op: setattr(op, "params", (*op.params[:3], math.nan)),
+                   "parameter nan invalid"),
+    "where condition": (OpCode.WHERE, lambda plan, op: op.inputs.__setitem__(0, op.inputs[1]),
+                        "the condition is float32"),
+    "scan dim": (OpCode.SCAN, lambda plan, op: setattr(op, "params", (0, 5)), "scan op 0 over dim 5 of rank 2"),
+    "map dtype": (OpCode.MAP, lambda plan, op: op.inputs.__setitem__(0, _int_value(plan, op)),
+                  "map op 5 does not take int64"),
+}
+
+
+@pytest.mark.parametrize("field", BAD_FIELDS)
+def test_bad_dtype_op_fields_are_rejected(tmp_path, field):
+    code, breaks, message = BAD_FIELDS[field]
     plan = read_plan(_plan(Mixed(), (torch.randn(2, 3), torch.randint(-2, 2, (2, 3))), tmp_path))
-    op = next(o for o in plan.ops if o.code == {"elemwise": OpCode.ELEMWISE, "reduce": OpCode.REDUCE,
-                                                 "where": OpCode.WHERE}[field.split()[0]])
-    if field == "elemwise op" or field == "reduce op":
-        op.params = (value, *op.params[1:])
-    elif field == "reduce dims":
-        op.params = (op.params[0], value[1], value[2], op.params[3])
-    elif field == "elemwise dtype":  # an int64 operand against a bool one
-        op.inputs[1] = next(o.inputs[0] for o in plan.ops if o.code == OpCode.CAST or o.code == OpCode.ELEMWISE
-                            and plan.values[o.inputs[0]].dtype == "int64")
-    else:  # a float32 condition
-        op.inputs[0] = op.inputs[1]
+    breaks(plan, next(o for o in plan.ops if o.code == code))
     with pytest.raises(WasmTorchError, match=message):
         run_plan(write_plan(plan), [np.zeros((2, 3), np.float32), np.zeros((2, 3), np.int64)])
 
