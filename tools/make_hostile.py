@@ -277,6 +277,11 @@ def pickle_deep_nesting(_: str) -> bytes:
     return torch_save_zip(b"\x80\x02" + b"]" * 10_000 + b"a" * 9_999 + b".")
 
 
+def pickle_deep_tuples(_: str) -> bytes:
+    # () wrapped in 10000 one-tuples (TUPLE1): immutable, so it can only be freed level by level.
+    return torch_save_zip(b"\x80\x02)" + b"\x85" * 10_000 + b".")
+
+
 def pickle_cycle(_: str) -> bytes:
     # l = []; l.append(l)
     return torch_save_zip(proto2(b"]q\x00h\x00a"))
@@ -441,6 +446,7 @@ CASES: list[tuple[str, str, str, Callable[[str], bytes]]] = [
     ("pickle_codecs_rot13.pt", "_codecs.encode with an encoding other than latin1",
      "calls _codecs.encode with 'rot13'", pickle_codecs_rot13),
     ("pickle_deep_nesting.pt", "10000 nested lists", "nests deeper than", pickle_deep_nesting),
+    ("pickle_deep_tuples.pt", "10000 nested one-tuples", "nests deeper than", pickle_deep_tuples),
     ("pickle_cycle.pt", "a list that contains itself", "contains a reference cycle", pickle_cycle),
     ("pickle_truncated.pt", "data.pkl cut short", "data.pkl is not a valid torch pickle", pickle_truncated),
     ("pickle_persid_malformed.pt", "persistent id with 2 fields", "is not a 5-tuple", persid_malformed),

@@ -433,7 +433,18 @@ def load_from_stream(file: Any, ctx: PickleContext, member: str, storages: Stora
     except _PICKLE_ERRORS as exc:
         raise FormatError(f"{ctx.filename}: {member} is not a valid torch pickle "
                           f"({type(exc).__name__}: {_short(str(exc))})") from None
-    check_nesting(obj, f"{ctx.filename}: {member}")
+    problem = nesting_problem(obj, f"{ctx.filename}: {member}")
+    if problem:
+        # CPython frees nested containers recursively: in Pyodide in a browser Worker a refused
+        # 10000-deep pickle overflowed the JS stack while being freed. Free it one level at a time:
+        # hold every container, drop the other references (the unpickler's memo, ours), then
+        # release parents before children.
+        keep = _containers(obj)
+        unpickler.memo.clear()
+        del obj
+        for i in range(len(keep)):
+            keep[i] = None
+        raise FormatError(problem)
     return obj
 
 
@@ -453,11 +464,24 @@ def _is_container(obj: Any) -> bool:
     return isinstance(obj, (dict, list, tuple, set, frozenset, InertObject))
 
 
-def check_nesting(root: Any, where: str, limit: int = MAX_DEPTH) -> None:
-    """Refuse reference cycles and nesting deeper than `limit`, so that code walking the result
-    (frontends, state_dict_candidates) can recurse safely. Iterative: no recursion here."""
+def _containers(root: Any) -> list[Any]:
+    """Every container reachable from root, parents before children (breadth first)."""
+    seen = {id(root)}
+    order = [root]
+    for obj in order:
+        for child in _children(obj):
+            if _is_container(child) and id(child) not in seen:
+                seen.add(id(child))
+                order.append(child)
+    return order
+
+
+def nesting_problem(root: Any, where: str, limit: int = MAX_DEPTH) -> str | None:
+    """Why root cannot be accepted: a reference cycle, or nesting deeper than `limit` (so that code
+    walking the result, frontends and state_dict_candidates, can recurse safely); None when fine.
+    Iterative: no recursion here. Returns rather than raises, so no traceback keeps root alive."""
     if not _is_container(root):
-        return
+        return None
     height: dict[int, int] = {}
     on_path: set[int] = {id(root)}
     stack = [(root, iter(_children(root)), 0)]
@@ -468,14 +492,14 @@ def check_nesting(root: Any, where: str, limit: int = MAX_DEPTH) -> None:
                 continue
             cid = id(child)
             if cid in on_path:
-                raise FormatError(f"{where}: contains a reference cycle")
+                return f"{where}: contains a reference cycle"
             if cid in height:
                 tallest = max(tallest, height[cid])
                 if len(stack) + height[cid] > limit:
-                    raise FormatError(f"{where}: nests deeper than {limit} levels")
+                    return f"{where}: nests deeper than {limit} levels"
                 continue
             if len(stack) >= limit:
-                raise FormatError(f"{where}: nests deeper than {limit} levels")
+                return f"{where}: nests deeper than {limit} levels"
             stack[-1] = (obj, kids, tallest)
             stack.append((child, iter(_children(child)), 0))
             on_path.add(cid)
@@ -487,3 +511,4 @@ def check_nesting(root: Any, where: str, limit: int = MAX_DEPTH) -> None:
             if stack:
                 parent, pkids, ptallest = stack[-1]
                 stack[-1] = (parent, pkids, max(ptallest, tallest + 1))
+    return None
