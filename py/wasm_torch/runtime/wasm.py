@@ -2,7 +2,7 @@
 
 The package ships the kernel module (kernels/) and a Node runner (runtime/node_runner.mjs); this
 module writes the plan and the inputs as files, runs `node node_runner.mjs`, and reads the
-outputs back. (Inside Pyodide the kernel module is called directly instead; see worker/.)
+outputs back. (Inside Pyodide the kernel module is called directly instead: pyodide_kernels.py.)
 Needs numpy and Node.js >= 18.
 """
 
@@ -83,15 +83,15 @@ def run_plan(plan: bytes, inputs: list[Any], threads: int = 1, variant: str | No
 
 def run_graph(g: Any, inputs: list[Any], threads: int = 1, variant: str | None = None,
               repeat: int = 1, stats: dict[str, Any] | None = None, profile: bool = False) -> list[Any]:
-    """Convert a graph to a plan and run it (Model.run with backend "wasm"); the rest as run_plan."""
+    """Convert a graph to a plan and run it (Model.run with backend "wasm"); inputs as runtime/buffers.py
+    accepts them; the rest as run_plan."""
     import numpy as np
 
+    from ..formats.tensor import np_dtype
     from ..plan import build_plan, write_plan
+    from .buffers import graph_inputs
 
-    if len(inputs) != len(g.inputs):
-        raise WasmTorchError(f"the model takes {len(g.inputs)} inputs, {len(inputs)} given")
-    for name, x in zip(g.inputs, inputs):
-        shape = tuple(np.shape(x))
-        if shape != tuple(g.values[name].shape):
-            raise WasmTorchError(f"input {name!r}: shape {list(shape)}, expected {list(g.values[name].shape)}")
-    return run_plan(write_plan(build_plan(g)), list(inputs), threads, variant, repeat, stats, profile)
+    plan = write_plan(build_plan(g))  # first: a model the kernels cannot run says so whatever the inputs
+    arrays = [np.frombuffer(b, np_dtype(g.values[v].dtype)).reshape(g.values[v].shape)
+              for b, v in zip(graph_inputs(g, inputs), g.inputs)]
+    return run_plan(plan, arrays, threads, variant, repeat, stats, profile)
