@@ -25,6 +25,16 @@ def require_tool(path: str) -> None:
         pytest.skip(f"{path} is not installed (run tools/setup.sh)")
 
 
+def require_module(name: str) -> None:
+    """A Python package the set-up script installs: under CI a failure when missing, else a skip."""
+    import importlib.util
+
+    if importlib.util.find_spec(name) is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the Python package {name} is missing: the set-up script must install it")
+        pytest.skip(f"{name} is not installed (run tools/setup.sh)")
+
+
 def start_chromium() -> Any:
     require_tool(CHROMIUM)
     require_tool(CHROMEDRIVER)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything wasm-torch needs on a fresh Debian machine, unconditionally (no "is it there
 # already?" guards: a fresh machine has none of it), and prints the seconds each stage took.
-#   tools/setup.sh          everything for the tests: apt (emscripten, chromium, chromedriver), .venv with torch,
+#   tools/setup.sh          everything for the tests: apt (emscripten, chromium, chromedriver), .venv with torch
+#                           and the dev extra (incl. the JupyterLite build: jupyterlite-core/-pyodide-kernel 0.8.6),
 #                           npm, kernels
 #   tools/setup.sh --site   what building the site needs (tools/main.sh): apt emscripten, a .venv without torch,
 #                           npm, kernels

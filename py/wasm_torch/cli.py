@@ -220,26 +220,54 @@ def _threads(text: str) -> int:
     return int(text)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _serve(directory: str, port: int, no_isolation: bool, *paths: str) -> int:
+    """Serves `directory` until interrupted; prints its URL, then `paths` under it (the pages to open)."""
     from .serve import make_server
 
-    directory = args.dir or os.path.join("site", "dist")
-    if not os.path.isfile(os.path.join(directory, "index.html")):
-        raise WasmTorchError(f"{directory}: no site there; build it with `python tools/build_site.py` in a source "
-                             "checkout (bash tools/main.sh does it all), or pass the site's folder")
     try:
-        srv = make_server(directory, args.port, isolate=not args.no_isolation)
+        srv = make_server(directory, port, isolate=not no_isolation)
     except OSError as e:
-        raise WasmTorchError(f"cannot listen on 127.0.0.1:{args.port} ({e.strerror}); pick another --port") from None
-    port = srv.server_address[1]
-    print(f"Serving on http://127.0.0.1:{port}/", flush=True)
-    if args.no_isolation:
+        raise WasmTorchError(f"cannot listen on 127.0.0.1:{port} ({e.strerror}); pick another --port") from None
+    url = f"http://127.0.0.1:{srv.server_address[1]}/"
+    print(f"Serving on {url}", flush=True)
+    for path in paths:
+        print(f"  {url}{path}", flush=True)
+    if no_isolation:
         print("(without COOP/COEP: the page runs single-threaded, as on a plain static host)", flush=True)
     try:
         srv.serve_forever()
     finally:
         srv.server_close()
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    directory = args.dir or os.path.join("site", "dist")
+    if not os.path.isfile(os.path.join(directory, "index.html")):
+        raise WasmTorchError(f"{directory}: no site there; build it with `python tools/build_site.py` in a source "
+                             "checkout (bash tools/main.sh does it all), or pass the site's folder")
+    return _serve(directory, args.port, args.no_isolation)
+
+
+# A source checkout: the package lives in <checkout>/py/wasm_torch/, the site builders in <checkout>/tools/.
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LITE_NOTEBOOK = "wasm_torch_lite.ipynb"
+
+
+def cmd_lite(args: argparse.Namespace) -> int:
+    import subprocess
+
+    directory = args.dir or os.path.join(CHECKOUT, "site", "lite")
+    if not args.no_build:
+        script = os.path.join(CHECKOUT, "tools", "build_lite.py")
+        if not os.path.isfile(script):
+            raise WasmTorchError("building the JupyterLite site needs a source checkout (tools/build_lite.py); "
+                                 "pass an already built site's folder with --no-build")
+        if subprocess.run([sys.executable, script, directory]).returncode:
+            raise WasmTorchError("the JupyterLite build failed (see above)")
+    if not os.path.isfile(os.path.join(directory, "jupyter-lite.json")):
+        raise WasmTorchError(f"{directory}: no JupyterLite site there (run `wasm-torch lite` without --no-build)")
+    return _serve(directory, args.port, args.no_isolation, f"notebooks/index.html?path={LITE_NOTEBOOK}", "lab/")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,6 +302,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="omit COOP/COEP, like a plain static host (threads off)")
     ps.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     ps.set_defaults(func=cmd_serve)
+    pl = sub.add_parser("lite", help="build the JupyterLite site (tools/build_lite.py) and serve it with COOP/COEP")
+    pl.add_argument("dir", nargs="?", help="where the site goes (default: site/lite in the source checkout)")
+    pl.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free port")
+    pl.add_argument("--no-build", action="store_true", help="serve the site already in DIR")
+    pl.add_argument("--no-isolation", action="store_true",
+                    help="omit COOP/COEP, like a plain static host (the kernels run single-threaded)")
+    pl.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    pl.set_defaults(func=cmd_lite)
     return p
 
 
