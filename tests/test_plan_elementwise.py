@@ -23,6 +23,7 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm b
 RUNS = (("st", 1), ("mt", 2))
 SHAPES = [((1,), (1,)), ((7,), ()), ((3, 5), (5,)), ((2, 3, 1), (4,)), ((2, 1, 4, 3), (5, 1, 3)),
           ((3, 1, 2, 1, 2), (1, 3, 1, 2, 1))]
+BIG = [((2, 9001), (9001,)), ((10007,), ())]  # rows longer than a task's chunk: threads share them
 
 
 def _plan(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
@@ -62,7 +63,7 @@ class Compare(torch.nn.Module):
                 torch.isinf(1 / a), torch.isfinite(1 / a), lt.any(), ge.all(-1), (lt == ge))
 
 
-@pytest.mark.parametrize("xs, ys", SHAPES)
+@pytest.mark.parametrize("xs, ys", SHAPES + BIG)
 def test_comparisons_logical_where_match_torch(tmp_path, xs, ys):
     a = torch.randn(xs).round()  # rounded: equal pairs occur
     a[..., 0] = 0.0              # 0 / 0 and 1 / 0
@@ -81,7 +82,7 @@ class IntArith(torch.nn.Module):
                 (i * 1.7).long(), i.bool())
 
 
-@pytest.mark.parametrize("xs, ys", [s for s in SHAPES if s[0]])
+@pytest.mark.parametrize("xs, ys", [s for s in SHAPES if s[0]] + BIG)
 def test_int64_arithmetic_matches_torch(tmp_path, xs, ys):
     i = torch.randint(-50, 50, xs)
     j = torch.randint(1, 9, ys) * torch.where(torch.rand(ys) < 0.5, -1, 1)  # no zero divisors

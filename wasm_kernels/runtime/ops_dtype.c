@@ -17,6 +17,8 @@
 #define VARIANT WT_ELEMENTWISE_WASMSIMD
 #define MAX_RANK WT_TRANSFORMER_MAX_RANK
 #define MAX_OPERANDS 3 /* inputs of WHERE */
+/* Elements of one broadcast row a task takes at most when threads share a long row. */
+#define CHUNK 4096
 
 typedef struct dt_params dt_params;
 /* One innermost run of n elements: operand k starts at in[k] and steps by st[k] (0 or 1). */
@@ -35,7 +37,8 @@ struct dt_params {
   size_t ydims[MAX_RANK];
   size_t strides[MAX_OPERANDS][MAX_RANK];
   size_t esize[MAX_OPERANDS], ysize;
-  size_t rows, block, tasks;    /* tasks: block rows (elementwise) or outer slices (reduce) */
+  size_t rows, block, tasks;    /* tasks: blocks of units (elementwise) or outer slices (reduce) */
+  size_t chunk;                 /* broadcast: a unit is `chunk` elements of one innermost row */
   size_t outer, r, inner;       /* reduce, scan */
   float p;                      /* reduce: correction or norm order */
   const uint8_t* in[MAX_OPERANDS];
@@ -447,14 +450,18 @@ static void where_row(const dt_params* p, size_t n, const uint8_t* const* in, co
 #undef WHERE_LOOP
 
 /* Broadcast walk: rows are all output dims but the last; each task takes a block of rows. */
+/* Broadcast walk: a unit is a chunk of one innermost row (rows are all output dims but the last;
+ * long rows are cut in chunks so that threads share them); each task takes a block of units. */
 static void broadcast_task(void* context, size_t task) {
   const dt_params* p = ((const wt_step*)context)->params;
-  const size_t r0 = task * p->block;
-  const size_t r1 = p->rows - r0 < p->block ? p->rows : r0 + p->block;
-  const size_t last = p->rank - 1, inner = p->ydims[last];
+  const size_t u0 = task * p->block;
+  const size_t u1 = p->rows - u0 < p->block ? p->rows : u0 + p->block;
+  const size_t last = p->rank - 1, inner = p->ydims[last], chunks = div_up(inner, p->chunk);
   size_t st[MAX_OPERANDS];
   for (size_t k = 0; k < p->n_in; k++) st[k] = p->strides[k][last];
-  for (size_t r = r0; r < r1; r++) {
+  for (size_t u = u0; u < u1; u++) {
+    const size_t r = u / chunks, start = u % chunks * p->chunk;
+    const size_t n = inner - start < p->chunk ? inner - start : p->chunk;
     const uint8_t* in[MAX_OPERANDS];
     size_t off[MAX_OPERANDS] = {0, 0, 0}, rest = r;
     for (size_t d = last; d-- > 0;) {
@@ -462,8 +469,8 @@ static void broadcast_task(void* context, size_t task) {
       rest /= p->ydims[d];
       for (size_t k = 0; k < p->n_in; k++) off[k] += i * p->strides[k][d];
     }
-    for (size_t k = 0; k < p->n_in; k++) in[k] = p->in[k] + off[k] * p->esize[k];
-    p->row(p, inner, in, st, p->y + r * inner * p->ysize);
+    for (size_t k = 0; k < p->n_in; k++) in[k] = p->in[k] + (off[k] + start * st[k]) * p->esize[k];
+    p->row(p, n, in, st, p->y + (r * inner + start) * p->ysize);
   }
 }
 
@@ -817,8 +824,9 @@ static void build_broadcast(const wt_plan* plan, const wt_op* op, dt_params* p, 
     for (uint32_t k = 0; k < op->n_in; k++) p->strides[k][0] = 0;
     p->rank = 1;
   }
-  const size_t elements = numel_of(y);
-  p->rows = elements ? elements / p->ydims[p->rank - 1] : 0;
+  const size_t elements = numel_of(y), inner = p->ydims[p->rank - 1];
+  p->chunk = threads > 1 && inner > CHUNK ? CHUNK : inner ? inner : 1;
+  p->rows = elements ? elements / inner * div_up(inner, p->chunk) : 0;
   split(p, p->rows, threads, 1);
 }
 
