@@ -12,6 +12,7 @@ static const wt_layernorm_config layernorm_configs[WT_ELEMENTWISE_VARIANT_COUNT]
             .rsumsq = wt_f32_rsumsq_ukernel__scalar_x4,
             .vlayernorm = wt_f32_vlayernorm_ukernel__scalar_x1,
             .vrmsnorm = wt_f32_vrmsnorm_ukernel__scalar_x4,
+            .vlayernormc = wt_f32_vlayernormc_ukernel__scalar_x4,
             .name = "f32-layernorm-scalar",
         },
     [WT_ELEMENTWISE_WASMSIMD] =
@@ -21,6 +22,7 @@ static const wt_layernorm_config layernorm_configs[WT_ELEMENTWISE_VARIANT_COUNT]
             .rsumsq = wt_f32_rsumsq_ukernel__wasmsimd_x16,
             .vlayernorm = wt_f32_vlayernorm_ukernel__wasmsimd_x8,
             .vrmsnorm = wt_f32_vrmsnorm_ukernel__wasmsimd_x8,
+            .vlayernormc = wt_f32_vlayernormc_ukernel__wasmsimd_x8,
             .name = "f32-layernorm-wasmsimd",
         },
 };

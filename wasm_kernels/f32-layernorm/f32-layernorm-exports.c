@@ -25,3 +25,14 @@ EMSCRIPTEN_KEEPALIVE int wt_f32_rmsnorm_rows(int variant, size_t rows, size_t n,
   wt_f32_rmsnorm(cfg, rows, n, x, x_stride, gamma, eps, y, y_stride);
   return 0;
 }
+
+/* group_norm of `groups` contiguous blocks of channels x inner elements (see wt_f32_groupnorm). */
+EMSCRIPTEN_KEEPALIVE int wt_f32_groupnorm_blocks(int variant, size_t groups, size_t channel_groups,
+                                                 size_t channels, size_t inner, const float* x,
+                                                 const float* gamma, const float* beta, float eps,
+                                                 float* y) {
+  const wt_layernorm_config* cfg = wt_f32_layernorm_config(variant);
+  if (cfg == NULL) return -1;
+  wt_f32_groupnorm(cfg, groups, channel_groups, channels, inner, x, gamma, beta, eps, y);
+  return 0;
+}

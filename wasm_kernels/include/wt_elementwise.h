@@ -336,6 +336,11 @@ void wt_f32_vlayernorm_ukernel__scalar_x1(size_t n, const float* x, float m0, fl
 void wt_f32_vlayernorm_ukernel__wasmsimd_x8(size_t n, const float* x, float m0, float c,
                                             float rstd, const float* gamma, const float* beta,
                                             float* y);
+/* y = ((x - m0) - c) * s + b, s and b scalars (group_norm, one channel of a group) */
+void wt_f32_vlayernormc_ukernel__scalar_x4(size_t n, const float* x, float m0, float c, float s,
+                                           float b, float* y);
+void wt_f32_vlayernormc_ukernel__wasmsimd_x8(size_t n, const float* x, float m0, float c, float s,
+                                             float b, float* y);
 /* y = x * r [* gamma] */
 void wt_f32_vrmsnorm_ukernel__scalar_x4(size_t n, const float* x, float r, const float* gamma,
                                         float* y);
@@ -349,6 +354,7 @@ typedef struct wt_layernorm_config {
   void (*vlayernorm)(size_t n, const float* x, float m0, float c, float rstd, const float* gamma,
                      const float* beta, float* y);
   void (*vrmsnorm)(size_t n, const float* x, float r, const float* gamma, float* y);
+  void (*vlayernormc)(size_t n, const float* x, float m0, float c, float s, float b, float* y);
   const char* name;
 } wt_layernorm_config;
 
@@ -359,6 +365,13 @@ void wt_f32_layernorm(const wt_layernorm_config* config, size_t rows, size_t n, 
                       size_t y_stride);
 void wt_f32_rmsnorm(const wt_layernorm_config* config, size_t rows, size_t n, const float* x,
                     size_t x_stride, const float* gamma, float eps, float* y, size_t y_stride);
+/* group_norm of contiguous groups: `groups` blocks of `channels` x `inner` elements (NCHW: one
+ * image's group of channels), statistics as layer_norm's over the whole block, then channel j of
+ * block g is scaled by gamma[(g % channel_groups) * channels + j] and shifted by beta[...]
+ * (channel_groups = C / channels; gamma / beta may be NULL). */
+void wt_f32_groupnorm(const wt_layernorm_config* config, size_t groups, size_t channel_groups,
+                      size_t channels, size_t inner, const float* x, const float* gamma,
+                      const float* beta, float eps, float* y);
 
 /* The scalar twins are compiled for plain wasm (no SIMD) so they stay an honest reference and an
  * honest scalar baseline in tools/bench_elementwise.mjs; helpers they inline need the same

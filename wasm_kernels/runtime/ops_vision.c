@@ -19,6 +19,7 @@
 #include "wt_conv.h"
 #include "wt_check.h"
 #include "wt_dwconv.h"
+#include "wt_elementwise.h"
 #include "wt_pool.h"
 #include "wt_resize.h"
 #include "wt_vision.h"
@@ -28,6 +29,7 @@
 #define WT_VISION_DWCONV WT_DWCONV_WASMSIMD
 #define WT_VISION_POOL WT_POOL_WASMSIMD
 #define WT_VISION_RESIZE WT_RESIZE_WASMSIMD
+#define WT_VISION_NORM WT_ELEMENTWISE_WASMSIMD
 
 /* Geometry attributes (kernel, stride, padding, dilation) above this are rejected, so no size
  * arithmetic on them can wrap in 32 bits. */
@@ -459,6 +461,7 @@ typedef struct vstate {
   float eps;
   int linear; /* upsample: bilinear (else nearest) */
   const wt_resize_config* rcfg;
+  const wt_layernorm_config* lcfg;
 } vstate;
 
 
@@ -696,31 +699,18 @@ static void upsample_task(void* context, size_t task) {
   }
 }
 
-/* Units are (image, group): cg channels of `block` elements, one contiguous run in NCHW. Mean and
- * variance in double (two passes), then one multiply-add per element; packed holds gamma[C] (ones
- * when absent) then beta[C] (zeros). */
+/* Units are (image, group): cg channels of `block` elements, one contiguous run in NCHW (the
+ * f32-layernorm family's statistics); packed holds gamma[C] (ones when absent) then beta[C]. */
 static void group_norm_task(void* context, size_t task) {
   const wt_step* s = context;
   const vstate* st = s->params;
-  const size_t B = st->block, CG = st->cg, groups = st->c / CG;
   size_t u0, u1;
   task_range(st, task, &u0, &u1);
+  const size_t span = st->cg * st->block, groups = st->c / st->cg;
   for (size_t u = u0; u < u1; u++) {
-    const float* x = st->x + u * CG * B;
-    float* y = st->y + u * CG * B;
-    const size_t count = CG * B;
-    double sum = 0.0, sq = 0.0;
-    for (size_t i = 0; i < count; i++) sum += x[i];
-    const double mean = count ? sum / (double)count : 0.0;
-    for (size_t i = 0; i < count; i++) sq += ((double)x[i] - mean) * ((double)x[i] - mean);
-    const double rstd = 1.0 / sqrt((count ? sq / (double)count : 0.0) + (double)st->eps);
-    const float* gamma = st->packed + (u % groups) * CG;
-    const float* beta = gamma + st->c;
-    for (size_t c = 0; c < CG; c++) {
-      const float scale = (float)(rstd * gamma[c]);
-      const float shift = (float)((double)beta[c] - mean * rstd * gamma[c]);
-      for (size_t i = 0; i < B; i++) y[c * B + i] = x[c * B + i] * scale + shift;
-    }
+    const float* gamma = st->packed + u % groups * st->cg;
+    wt_f32_groupnorm(st->lcfg, 1, 1, st->cg, st->block, st->x + u * span, gamma, gamma + st->c,
+                     st->eps, st->y + u * span);
   }
 }
 
@@ -1056,6 +1046,7 @@ int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const 
       for (uint32_t d = 2; d < x->rank; d++) g.block *= x->dims[d];
       g.units = x->dims[0] * (g.c / g.cg);
       g.eps = wt_plan_f32(op->attrs + 8);
+      g.lcfg = wt_f32_layernorm_config(WT_VISION_NORM);
       extra = 2 * g.c * sizeof(float);
       run = run_group_norm;
       break;
