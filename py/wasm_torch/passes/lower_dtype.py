@@ -52,7 +52,10 @@ _MAP = {op: i for i, op in enumerate(
     ["neg", "abs", "sign", "logical_not", "bitwise_not", "isnan", "isinf", "isfinite", "log", "log2", "log10",
      "log1p", "expm1", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
      "erfc", "exp2", "frac"])}
-_MAP_FLOAT = tuple(list(_MAP)[8:])  # float32 libm ops: ints are cast to float32 first
+_MAP_FLOAT = tuple(list(_MAP)[5:])  # float32 tests and libm ops: ints and bools are cast to float32 first
+# bool arithmetic as torch computes it (True + True is True)
+_BOOL_AS = {"add": "logical_or", "maximum": "logical_or", "mul": "logical_and", "minimum": "logical_and"}
+_BOOL_OPS = ("bitwise_and", "bitwise_or", "bitwise_xor", "eq", "ne", "logical_and", "logical_or", "logical_xor")
 _REDUCE = {op: i for i, op in enumerate(
     ["sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "var", "std", "linalg_vector_norm", "logsumexp",
      "any", "all"])}
@@ -96,7 +99,7 @@ def _new(c: lw._Ctx, base: str, shape: tuple[int, ...], dtype: str) -> str:
 def _scalar(c: lw._Ctx, value: Any, dtype: str) -> str:
     """A rank-0 constant holding `value` in `dtype` (numbers broadcast like tensors)."""
     if dtype == "int64":
-        if value != int(value):
+        if not math.isfinite(value) or value != int(value):
             raise lw._Reject(f"the number {value!r} as int64")
         value = int(value)
     data = struct.pack(_PACK[dtype], lt._f32(value) if dtype == "float32" else value)
@@ -120,14 +123,14 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float))  # bools too
 
 
-def _promote(c: lw._Ctx, operands: list[Any]) -> str:
+def _promote(c: lw._Ctx, op: str, operands: list[Any]) -> str:
     """torch's result type of tensors (graph refs or lowered names) and numbers (a number only
     lifts the category)."""
     tensors = [c.g.values[v.name].dtype if isinstance(v, Ref) else _dtype(c, v) for v in operands
                if isinstance(v, (Ref, str))]
     bad = [d for d in tensors if d not in COMPUTE]
     if bad:
-        raise lw._Reject(f"({bad[0]} operand)")
+        raise lw._Reject(f"{op} ({bad[0]} operand)")
     numbers = [v for v in operands if not isinstance(v, (Ref, str))]
     if "float32" in tensors or any(isinstance(v, float) for v in numbers):
         return "float32"
@@ -182,9 +185,13 @@ def _f32_or_number(c: lw._Ctx, v: Any, what: str, op: str) -> Any:
 
 
 def _elemwise(c: lw._Ctx, n: Node, op: str, x: Any, y: Any, output: str, dtype: str | None = None) -> str:
-    dtype = dtype or _promote(c, [x, y])
+    dtype = dtype or _promote(c, n.op, [x, y])
     if op in _ALWAYS_FLOAT:
         dtype = "float32"
+    if dtype == "bool":
+        op = _BOOL_AS.get(op, op)
+        if op not in _BOOL_OPS:
+            raise lw._Reject(f"{n.op} (bool operands)")
     inputs = [_as(c, n, x, "self", dtype), _as(c, n, y, "other", dtype)]
     want = "bool" if op in _COMPARE or op.startswith("logical") else dtype
     if _dtype(c, output) != want:
@@ -218,7 +225,7 @@ def _arith(c: lw._Ctx, n: Node) -> None:
         _binary_f32(c, n, op, xs, ys, out)
     else:
         if alpha != 1 and isinstance(y, Ref):  # other * alpha first, as torch
-            dtype = _promote(c, [x, y])
+            dtype = _promote(c, n.op, [x, y])
             y = _elemwise(c, n, "mul", y, alpha, _new(c, out, _shape(c, y.name), dtype), dtype)
         elif alpha != 1:
             y = y * alpha
@@ -246,6 +253,8 @@ def _map(c: lw._Ctx, n: Node) -> None:
         name = _cast(c, n, _operand(c, x, "self", op), "bool")
     elif op in _MAP_FLOAT:
         name = _cast(c, n, _operand(c, x, "self", op), "float32")
+    elif dtype not in ("int64", "bool") or (dtype == "bool" and op != "bitwise_not"):
+        raise lw._Reject(f"{op} (self is {dtype or 'not a tensor'})")
     else:
         name = _operand(c, x, "self", op)
     _emit(c, OpCode.MAP, n, [name], out, (_MAP[op],))
