@@ -61,7 +61,8 @@ class Compare(torch.nn.Module):
                 torch.logical_or(lt, j), torch.logical_xor(a, b), torch.where(lt, a, b), torch.where(lt, i, 7),
                 torch.where(ge, 1.5, a), a.masked_fill(lt, -1e4), i.masked_fill(ge, -3), torch.isnan(a / a),
                 torch.isinf(1 / a), torch.isfinite(1 / a), lt.any(), ge.all(-1), (lt == ge), lt + ge, lt * ge,
-                torch.maximum(lt, ge), torch.isnan(i), torch.isfinite(j))
+                torch.maximum(lt, ge), torch.isnan(i), torch.isfinite(j), lt.amax(-1), ge.amin(0),
+                *lt.max(-1), *ge.min(0))
 
 
 @pytest.mark.parametrize("xs, ys", SHAPES + BIG)

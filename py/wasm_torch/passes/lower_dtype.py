@@ -442,6 +442,10 @@ def _adjacent(c: lw._Ctx, n: Node, x: str, dims: list[int]) -> tuple[str, int, i
 
 def _reduce_to(c: lw._Ctx, n: Node, op: str, x: str, dims: list[int], output: str, p: float = 0.0) -> None:
     """REDUCE x over dims into output (of keepdim shape or not: a RESHAPE restores the 1s)."""
+    if _dtype(c, x) == "bool" and op in ("amax", "amin"):
+        op = "any" if op == "amax" else "all"
+    elif _dtype(c, x) == "bool" and op in ("argmax", "argmin"):
+        x = _cast(c, n, x, "int64")
     moved, start, end = _adjacent(c, n, x, dims)
     shape = _keepdim_shape(_shape(c, x), dims)
     target = output if _shape(c, output) == shape else _new(c, output, shape, _dtype(c, output))
