@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from . import __version__
@@ -68,7 +69,9 @@ class Model:
     """A converted model: its op graph, where it came from, and a runtime to call it.
 
     On CPython, calls run on the numpy reference runtime, or with `backend = "wasm"` on the
-    kernel module under Node (`threads` worker threads).
+    kernel module under Node (`threads` worker threads). In Pyodide the backend is "wasm": the
+    kernel module instance installKernels put in this thread (runtime/pyodide_kernels.py), with
+    as many threads as it has. `backend` and `threads` say what the last call used.
     """
 
     def __init__(self, graph: Graph, fmt: str, filename: str, warnings: list[str] | None = None):
@@ -76,18 +79,46 @@ class Model:
         self.format = fmt
         self.filename = filename
         self.warnings = list(warnings or [])
-        self.backend = "reference"
-        self.threads = 1
+        self.backend = "wasm" if sys.platform == "emscripten" else "reference"
+        self._kernel: Any = None  # in Pyodide: the plan loaded into the kernel module, made on first call
+        from .runtime.pyodide_kernels import kernels
+
+        k = kernels()  # None on CPython
+        self.threads = k.threads if k is not None else 1
 
     def run(self, *inputs: Any) -> list[Any]:
-        """Run on numpy arrays in input order; returns every output, flattened depth-first."""
+        """Run on inputs in order (runtime/buffers.py: numpy arrays, nested lists, memoryviews, ...);
+        returns every output, flattened depth-first (numpy arrays, or memoryviews without numpy)."""
+        if self.backend == "wasm" and sys.platform == "emscripten":
+            return self._run_in_pyodide(list(inputs))
         if self.backend == "wasm":
             from .runtime.wasm import run_graph as run_wasm
 
             return run_wasm(self.graph, list(inputs), self.threads)
+        from .runtime.buffers import numpy_module
+
+        if numpy_module() is None:
+            from .runtime.pyodide_kernels import HOW_TO_INSTALL
+
+            how = (f"run on the wasm kernels instead (backend \"wasm\"): {HOW_TO_INSTALL}"
+                   if sys.platform == "emscripten" else "pip install numpy")
+            raise WasmTorchError(f"the reference runtime needs numpy, which this Python does not have: {how}")
         from .runtime.reference import run_graph
 
         return run_graph(self.graph, list(inputs))
+
+    def _run_in_pyodide(self, inputs: list[Any]) -> list[Any]:
+        from .runtime.buffers import graph_inputs
+        from .runtime.pyodide_kernels import KernelModel
+
+        if self._kernel is None or self._kernel.threads != self.threads:
+            from .plan import build_plan, write_plan
+
+            if self._kernel is not None:
+                self._kernel.dispose()
+            self._kernel = KernelModel(write_plan(build_plan(self.graph)), self.threads)
+            self.threads = self._kernel.threads
+        return self._kernel.run(graph_inputs(self.graph, inputs))
 
     def __call__(self, *inputs: Any) -> Any:
         outs = self.run(*inputs)

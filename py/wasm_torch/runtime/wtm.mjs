@@ -146,7 +146,7 @@ export class PlanModel {
 // handshake is handled on the loading thread's event loop: a model whose thread pool needed more
 // Workers than -sPTHREAD_POOL_SIZE pre-started would wait for them forever inside a synchronous
 // call. So Workers are started here, asynchronously, before loadPlan needs them.
-function readyWorkers(M) {
+export function readyWorkers(M) {
   return M.PThread ? M.PThread.unusedWorkers.filter((w) => w.loaded).length : 0;
 }
 
