@@ -229,7 +229,9 @@ static int check_pool2d(const wt_plan* plan, const wt_op* op, char* detail, size
     return wt_check_fail(detail, size, WT_E_LIMIT, "indirection buffer above %u bytes", WT_VISION_MAX_SCRATCH);
   status = want_shape4(&plan->values[op->out[0]], x->dims[0], oh, ow, x->dims[3], detail, size);
   if (status != WT_OK || op->code != WT_OP_MAX_POOL2D_INDICES) return status;
-  /* the indices are torch's: NCHW, flat h * W + w */
+  /* the indices are torch's: NCHW, flat h * W + w; the scratch holds one pixel's */
+  if ((uint64_t)x->dims[3] * sizeof(int64_t) > WT_VISION_MAX_SCRATCH)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "%u channels above the limit", x->dims[3]);
   const wt_value* idx = &plan->values[op->out[1]];
   if (idx->dtype != WT_DTYPE_I64)
     return wt_check_fail(detail, size, WT_E_OPERANDS, "the indices output must be int64");
@@ -320,11 +322,19 @@ static int check_conv_transpose2d(const wt_plan* plan, const wt_op* op, char* de
                          a[10], a[11]);
   status = check_channel_params(plan, op, 2, has_bias, oc, detail, size);
   if (status != WT_OK) return status;
-  const size_t oh = wt_deconv_output_size(x->dims[1], (uint32_t)kh, a[2], a[8], a[4], a[6], a[10]);
-  const size_t ow = wt_deconv_output_size(x->dims[2], (uint32_t)kw, a[3], a[9], a[5], a[7], a[11]);
-  if (x->dims[0] != 0 && (oh == 0 || ow == 0))
+  /* the kernel's GEMM tile: at least 4 rows of KH * KW * OC/groups columns */
+  if (kh * kw * w->dims[1] * 4 * sizeof(float) > WT_VISION_MAX_SCRATCH)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "a GEMM tile above %u bytes", WT_VISION_MAX_SCRATCH);
+  /* in 64 bits: the kernel's own size arithmetic is 32-bit, so the sizes must fit there */
+  const int64_t span_h = (int64_t)(x->dims[1] ? x->dims[1] - 1 : 0) * a[2] + (int64_t)a[8] * (kh - 1) + a[10] + 1;
+  const int64_t span_w = (int64_t)(x->dims[2] ? x->dims[2] - 1 : 0) * a[3] + (int64_t)a[9] * (kw - 1) + a[11] + 1;
+  if (span_h > WT_MAX_DIM || span_w > WT_MAX_DIM)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "output size above %u", WT_MAX_DIM);
+  const int64_t oh = x->dims[1] ? span_h - a[4] - a[6] : 0, ow = x->dims[2] ? span_w - a[5] - a[7] : 0;
+  if (x->dims[0] != 0 && (oh <= 0 || ow <= 0))
     return wt_check_fail(detail, size, WT_E_SHAPE, "the padding leaves no output");
-  status = want_shape4(&plan->values[op->out[0]], x->dims[0], oh, ow, oc, detail, size);
+  status = want_shape4(&plan->values[op->out[0]], x->dims[0], oh < 0 ? 0 : (uint64_t)oh,
+                       ow < 0 ? 0 : (uint64_t)ow, oc, detail, size);
   if (status != WT_OK) return status;
   return check_clamp_bounds(wt_plan_f32(op->attrs + 48), wt_plan_f32(op->attrs + 52), detail, size);
 }
@@ -339,6 +349,7 @@ static int check_pad(const wt_plan* plan, const wt_op* op, char* detail, size_t 
   if (mode > WT_PAD_CIRCULAR) return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown pad mode %u", mode);
   if (x->rank == 0 || x->rank != y->rank)
     return wt_check_fail(detail, size, WT_E_SHAPE, "input rank %u, output rank %u", x->rank, y->rank);
+  uint64_t entries = 0;
   for (uint32_t d = 0; d < WT_MAX_RANK; d++) {
     const int64_t before = (int32_t)wt_plan_u32(op->attrs + 8 + 8 * d);
     const int64_t after = (int32_t)wt_plan_u32(op->attrs + 12 + 8 * d);
@@ -359,7 +370,11 @@ static int check_pad(const wt_plan* plan, const wt_op* op, char* detail, size_t 
         (n == 0 || (mode == WT_PAD_REFLECT && (before >= n || after >= n))))
       return wt_check_fail(detail, size, WT_E_SHAPE, "pads %lld, %lld do not fit dim %u of size %lld",
                            (long long)before, (long long)after, d, (long long)n);
+    entries += y->dims[d];
   }
+  /* one int32 source index per output index of each dim (an empty output may have huge dims) */
+  if (entries * sizeof(int32_t) > WT_VISION_MAX_SCRATCH)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "index tables above %u bytes", WT_VISION_MAX_SCRATCH);
   return WT_OK;
 }
 
@@ -380,6 +395,8 @@ static int check_upsample(const wt_plan* plan, const wt_op* op, char* detail, si
   if (x->dims[0] != 0 && x->dims[3] != 0 &&
       (x->dims[1] == 0 || x->dims[2] == 0 || y->dims[1] == 0 || y->dims[2] == 0))
     return wt_check_fail(detail, size, WT_E_SHAPE, "empty input or output image");
+  if (((uint64_t)y->dims[1] + y->dims[2]) * sizeof(wt_resize_tap) > WT_VISION_MAX_SCRATCH)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "resize taps above %u bytes", WT_VISION_MAX_SCRATCH);
   return want_shape4(y, x->dims[0], y->dims[1], y->dims[2], x->dims[3], detail, size);
 }
 
@@ -403,6 +420,8 @@ static int check_group_norm(const wt_plan* plan, const wt_op* op, char* detail, 
   if (groups == 0 || x->dims[1] % groups != 0)
     return wt_check_fail(detail, size, WT_E_SHAPE, "%u groups do not divide %u channels", groups,
                          x->dims[1]);
+  if ((uint64_t)x->dims[1] * 2 * sizeof(float) > WT_VISION_MAX_SCRATCH)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "%u channels above the limit", x->dims[1]);
   const int status = check_channel_params(plan, op, 1, params, x->dims[1], detail, size);
   if (status != WT_OK) return status;
   return check_eps(wt_plan_f32(op->attrs + 8), detail, size);
