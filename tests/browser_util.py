@@ -35,7 +35,11 @@ def require_module(name: str) -> None:
         pytest.skip(f"{name} is not installed (run tools/setup.sh)")
 
 
-def start_chromium() -> Any:
+# Every host name but 127.0.0.1 fails to resolve: a page that reaches for a CDN breaks instead of quietly using it.
+OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
+def start_chromium(extra_flags: list[str] | None = None) -> Any:
     require_tool(CHROMIUM)
     require_tool(CHROMEDRIVER)
     from selenium import webdriver
@@ -44,7 +48,7 @@ def start_chromium() -> Any:
     profile = tempfile.mkdtemp(prefix="wasm-torch-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for flag in FLAGS + [f"--user-data-dir={profile}"]:
+    for flag in FLAGS + (extra_flags or []) + [f"--user-data-dir={profile}"]:
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from browser_util import require_module, start_chromium, stop_chromium, wait_for
+from browser_util import OFFLINE, require_module, start_chromium, stop_chromium, wait_for
 from parity import close
 from wasm_torch.cli import main
 from wasm_torch.errors import WasmTorchError
@@ -162,7 +162,7 @@ def uploaded_model() -> tuple[str, torch.Tensor, np.ndarray]:
 @pytest.mark.parametrize("isolate", [True, False], ids=["coop-coep", "plain"])
 def test_example_notebook(lite_site: str, isolate: bool) -> None:
     srv, url = serve_in_thread(lite_site, isolate=isolate)
-    drv = start_chromium()
+    drv = start_chromium(OFFLINE)
     try:
         t0 = time.monotonic()
         drv.get(f"{url}notebooks/index.html?path={NOTEBOOK.name}")
@@ -184,6 +184,10 @@ def test_example_notebook(lite_site: str, isolate: bool) -> None:
         assert backend == "wasm"
         expected = min(page["cores"], 8) if isolate else 1
         assert threads == expected, text
+        # Pyodide and the kernel module variant for those threads came from this site (nothing else resolves)
+        served = {path for path, _ in srv.served}
+        kernel = "wasm-torch-kernels-mt.wasm" if threads > 1 else "wasm-torch-kernels.wasm"
+        assert {"/static/pyodide/pyodide.asm.wasm", f"/wasm-torch/kernels/{kernel}"} <= served, sorted(served)
         assert ("threads are off" in text) is (not isolate and page["cores"] > 1), text
         logits = np.array([[float(v) for v in re.findall(r"<td class='logit'>([^<]+)</td>", text)]], np.float32)
         ok, diff = close(logits, reference(nonce))
