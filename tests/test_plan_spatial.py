@@ -241,3 +241,16 @@ def test_no_allocation_over_1000_forward_calls(tmp_path):
     for other in results[1:]:
         for a, b in zip(results[0], other):
             np.testing.assert_array_equal(a, b)
+
+
+def test_huge_dims_of_an_empty_pad_are_a_limit_error(tmp_path):
+    """An empty tensor may have huge dims; the pad's index tables would wrap 32-bit sizes."""
+    x = torch.randn(3, 5)
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(Fn(lambda m, x: F.pad(x, (1, 2))).eval(), (x,)), str(path))
+    plan = build_plan(load(str(path)).graph)
+    pad = next(op for op in plan.ops if op.code == OpCode.PAD)
+    plan.values[pad.inputs[0]].shape = (0, 2**30)
+    plan.values[pad.outputs[0]].shape = (0, 2**30 + 3)
+    with pytest.raises(WasmTorchError, match=re.escape("index tables above")):
+        run_plan(write_plan(plan), [np.zeros((0, 2**30), np.float32)], 1, "st")
