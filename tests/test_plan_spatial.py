@@ -254,3 +254,22 @@ def test_huge_dims_of_an_empty_pad_are_a_limit_error(tmp_path):
     plan.values[pad.outputs[0]].shape = (0, 2**30 + 3)
     with pytest.raises(WasmTorchError, match=re.escape("index tables above")):
         run_plan(write_plan(plan), [np.zeros((0, 2**30), np.float32)], 1, "st")
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 7, 9), (2, 3, 5, 4)])
+def test_activations_keep_values_nhwc(tmp_path, shape):
+    """Activations between convolutions run on the NHWC bytes: no layout change in between."""
+    convs = {f"c{i}": torch.nn.Conv2d(3 if i == 0 else 4, 4, 3, padding=1) for i in range(4)}
+    acts = [F.silu, F.hardswish, lambda h: F.gelu(h, approximate="tanh"), torch.sigmoid, torch.tanh,
+            lambda h: F.leaky_relu(h, 0.2), F.elu, F.mish, F.softplus, F.hardsigmoid, F.selu]
+
+    def fn(m, x):
+        h = m["c0"](x)
+        for i, act in enumerate(acts):
+            h = act(h)
+            if i % 4 == 3:
+                h = m[f"c{i // 4 + 1}"](h)
+        return h
+
+    codes = _run(tmp_path, Fn(fn, **convs), torch.randn(*shape))
+    assert codes.count(OpCode.LAYOUT) == 2 and codes.count(OpCode.CONV2D) == 3, codes

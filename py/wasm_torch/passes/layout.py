@@ -3,7 +3,8 @@
 The graph is NCHW (torch's layout); the convolution and pooling kernels are NHWC (channels
 last, as XNNPACK). Converting around every op would cost a transpose per op, so activations
 stay NHWC from one vision op to the next: a value is stored NHWC when a vision op produces it,
-or when an elementwise op (relu, clamp, same-shape add) produces it from NHWC operands. Layout
+or when an elementwise op (relu, clamp, an activation, same-shape add) or a pad produces it from
+NHWC operands. Layout
 changes (plan op LAYOUT) are inserted by the lowering only where a value crosses the border: a
 graph input into a convolution, an NHWC value into an op that needs NCHW (a reshape/flatten of
 a 4-d tensor, unless its H and W are 1, where both layouts share their bytes), or a graph output.
@@ -25,8 +26,11 @@ VISION_OPS = frozenset({"conv2d", "batch_norm", "max_pool2d", "max_pool2d_with_i
                         "adaptive_avg_pool2d", "conv_transpose2d", "adaptive_max_pool2d", "upsample_nearest2d",
                         "upsample_bilinear2d"})
 PAD_OPS = frozenset({"constant_pad_nd", "reflection_pad2d", "replication_pad2d", "_pad_circular"})
+# elementwise activations of one operand (UNARY), lowered as they are on NCHW values
+ACTIVATION_OPS = frozenset({"sigmoid", "tanh", "silu", "hardswish", "hardsigmoid", "gelu", "leaky_relu", "elu",
+                            "selu", "mish", "softplus"})
 # ops that run on either layout (their output follows their input): elementwise ops and pads
-PASSTHROUGH_OPS = frozenset({"relu", "clamp"}) | PAD_OPS
+PASSTHROUGH_OPS = frozenset({"relu", "clamp"}) | PAD_OPS | ACTIVATION_OPS
 NCHW_TO_NHWC = 0
 NHWC_TO_NCHW = 1
 

@@ -8,6 +8,7 @@ AVG_POOL2D, ADAPTIVE_AVG_POOL2D, ADD_CLAMP (NHWC activations; passes/layout.py d
     avg_pool2d                                                                    AVG_POOL2D
     adaptive_avg_pool2d, mean over H and W of a 4-d tensor                       ADAPTIVE_AVG_POOL2D
     relu, clamp, add (same shapes) on NHWC values                                 CLAMP, ADD_CLAMP
+    sigmoid, silu, hardswish, gelu, ... (layout.ACTIVATION_OPS) on NHWC values    UNARY on the NHWC bytes
     reshape of an NHWC value with H = W = 1                                       RESHAPE (same bytes)
 Batch norm is folded by the runtime at load: the plan keeps its parameters byte for byte.
 """
@@ -21,7 +22,7 @@ from typing import Any
 from ..formats.tensor import TensorData
 from ..ir import Node, Ref
 from ..plan import OpCode, PlanOp
-from .layout import nhwc_shape
+from .layout import ACTIVATION_OPS, nhwc_shape
 from .lower_wasm import _Reject as Reject
 
 CONV_FLAG_BIAS = 1
@@ -181,6 +182,15 @@ def _passthrough(original: str) -> Callable:
     return lower
 
 
+def _activation(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable]) -> None:
+    """An activation of an NHWC value runs on the NHWC bytes: same lowering, NHWC shapes."""
+    if fallback is None:
+        raise Reject(n.op)
+    if c.layout.node_nhwc:
+        c.extra[n.outputs[0]] = nhwc_shape(tuple(c.g.values[n.outputs[0]].shape))
+    fallback(c, n)
+
+
 def _reshape(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable]) -> None:
     x = n.args["self"]
     if isinstance(x, Ref) and x.name in c.layout.nhwc and c.shape(x)[2:] == (1, 1):
@@ -196,7 +206,8 @@ LOWER: dict[str, Callable] = {"conv2d": _conv2d, "batch_norm": _batch_norm, "max
                               "max_pool2d_with_indices": _max_pool2d, "avg_pool2d": _avg_pool2d,
                               "adaptive_avg_pool2d": _adaptive_avg_pool2d}
 WRAP: dict[str, Callable] = {"mean": _mean, "reshape": _reshape, "relu": _passthrough("relu"),
-                             "clamp": _passthrough("clamp"), "add": _passthrough("add")}
+                             "clamp": _passthrough("clamp"), "add": _passthrough("add"),
+                             **{op: _activation for op in ACTIVATION_OPS}}
 
 
 def install(table: dict[str, Callable], base: dict[str, Callable]) -> dict[str, Callable]:
