@@ -189,11 +189,14 @@ def test_reductions_match_torch(tmp_path, shape, dims, keepdim):
 
 class FullReduce(torch.nn.Module):
     def forward(self, x):
-        return x.sum(), x.mean(), x.amax(), x.argmax(), x.std(), torch.linalg.vector_norm(x), x.max(), x.min()
+        n = torch.where(torch.arange(x.shape[-1]) == 0, math.nan, x)  # a NaN in every row
+        return (x.sum(), x.mean(), x.amax(), x.argmax(), x.std(), torch.linalg.vector_norm(x), x.max(), x.min(),
+                x.var(correction=x.numel()), x.var(correction=x.numel() + 2), n.amax(), n.argmax(), n.sum(),
+                torch.linalg.vector_norm(n, math.inf), n.std(-1))
 
 
 @pytest.mark.parametrize("shape", [(1,), (17,), (3, 33), (2, 3, 4, 5)])
-@pytest.mark.filterwarnings("ignore:std\\(\\):UserWarning")
+@pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")  # too few elements: inf or NaN, as torch
 def test_full_reductions_match_torch(tmp_path, shape):
     _check(FullReduce(), (torch.randn(shape),), tmp_path)
 

@@ -665,14 +665,17 @@ static void reduce_f32_slice(const dt_params* p, size_t o) {
             const double d = xi[k * inner] - mean;
             acc2 += d * d;
           }
-          const double dof = (double)r - p->p;
-          const double var = dof > 0 ? acc2 / dof : (dof == 0 && acc2 == 0 ? NAN : acc2 / dof);
+          /* as torch: over max(0, r - correction), so too few elements give inf (0/0: NaN) */
+          const double var = acc2 / fmax(0.0, (double)r - p->p);
           yf[i] = (float)(p->op == WT_REDUCE_STD ? sqrt(var) : var);
           break;
         }
         case WT_REDUCE_NORM:
           if (isinf(p->p)) {
-            for (size_t k = 0; k < r; k++) acc = fmax(acc, fabs(xi[k * inner]));
+            for (size_t k = 0; k < r; k++) {
+              const double v = fabs(xi[k * inner]);
+              if (v > acc || v != v) acc = v; /* NaN sticks (fmax would drop it) */
+            }
             yf[i] = (float)acc;
           } else {
             for (size_t k = 0; k < r; k++) acc += pow(fabs(xi[k * inner]), p->p);
