@@ -29,6 +29,8 @@ MODELS = ["resnet18", "mobilenet_v2", "bert_tiny", "lstm2"]
 FORMS = ["trace", "script", "export", "decomposed"]
 RUN_FORM = "export"
 HOSTILE = sorted(json.loads((TESTS / "hostile" / "expected.json").read_text()))
+PLANS = json.loads((TESTS / "hostile" / "plans" / "expected.json").read_text())
+VALID_PLAN = json.loads((TESTS / "hostile" / "plans" / "valid_mlp.json").read_text())
 DTYPES = {"f": np.float32, "q": np.int64, "?": np.bool_}
 
 
@@ -93,15 +95,16 @@ def run_page(drv: Any, url: str, threads: int, jobs: dict[str, Any]) -> tuple[di
 @pytest.fixture(scope="module")
 def isolated(site: dict[str, Any], drv: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every reference model file converted, the hostile corpus, model(x) on 2 threads."""
-    return run_page(drv, site["url"], 2, {"convert": site["convert"], "hostile": HOSTILE, "run": site["run"],
-                                          "checks": ""})
+    return run_page(drv, site["url"], 2, {"convert": site["convert"], "hostile": HOSTILE, "plans": {},
+                                          "run": site["run"], "checks": ""})
 
 
 @pytest.fixture(scope="module")
 def plain(site: dict[str, Any], drv: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """No cross-origin isolation: 2 threads asked, the single-threaded module given; model(x) and the checks."""
     jobs = [j for j in site["convert"] if j[0] in site["run"]]
-    return run_page(drv, site["plain"], 2, {"convert": jobs, "hostile": [], "run": site["run"],
+    plans = {**{name: None for name in PLANS}, "valid_mlp.wtm": VALID_PLAN["input"]}
+    return run_page(drv, site["plain"], 2, {"convert": jobs, "hostile": [], "plans": plans, "run": site["run"],
                                             "checks": f"lstm2.{RUN_FORM}"})
 
 
@@ -153,6 +156,17 @@ def test_models_run_single_threaded_without_isolation(site: dict[str, Any], plai
     ready, result = plain
     assert not ready["crossOriginIsolated"] and ready["kernels"] == {"variant": "st", "threads": 1}
     check_runs(site, result, "st", 1)
+
+
+def test_hostile_plans_are_refused_by_the_kernel_module_in_pyodide(plain: Any) -> None:
+    _, result = plain
+    got = result["plans"]
+    for name, expected in PLANS.items():
+        assert "error" in got[name], f"{name} was accepted"
+        assert got[name]["error"].startswith("WasmTorchError: wasm backend: ") and expected["message"] in \
+            got[name]["error"], f"{name}: {got[name]['error']}"
+    (y,) = got["valid_mlp.wtm"]["outputs"]
+    np.testing.assert_allclose(np.array(y).ravel(), VALID_PLAN["output"], rtol=1e-5, atol=1e-6)
 
 
 def test_errors_and_kernel_api_in_pyodide(plain: Any) -> None:
