@@ -273,3 +273,17 @@ def test_activations_keep_values_nhwc(tmp_path, shape):
 
     codes = _run(tmp_path, Fn(fn, **convs), torch.randn(*shape))
     assert codes.count(OpCode.LAYOUT) == 2 and codes.count(OpCode.CONV2D) == 3, codes
+
+
+@pytest.mark.parametrize("n, c, size, groups", [(1, 6, (5, 7), 3), (2, 4, (1, 9), 4), (3, 9, (4, 4), 1)])
+def test_group_norm_after_convolutions_runs_nhwc(tmp_path, n, c, size, groups):
+    """conv - group_norm - silu - conv - instance_norm (a U-Net block) with no layout change."""
+    mods = dict(a=torch.nn.Conv2d(3, c, 3, padding=1), gn=torch.nn.GroupNorm(groups, c),
+                b=torch.nn.Conv2d(c, c, 1), inorm=torch.nn.InstanceNorm2d(c, affine=True))
+
+    def fn(m, x):
+        h = m["b"](F.silu(m["gn"](m["a"](x))))
+        return m["inorm"](h * 3 + 100), F.group_norm(h, groups)
+
+    codes = _run(tmp_path, Fn(fn, **mods), torch.randn(n, 3, *size))
+    assert codes.count(OpCode.GROUP_NORM) == 3

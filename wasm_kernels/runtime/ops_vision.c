@@ -404,9 +404,9 @@ static int check_group_norm(const wt_plan* plan, const wt_op* op, char* detail, 
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
   const uint32_t flags = wt_plan_u32(op->attrs), groups = wt_plan_u32(op->attrs + 4);
-  if (flags & ~(WT_GROUP_NORM_FLAG_WEIGHT | WT_GROUP_NORM_FLAG_BIAS))
+  if (flags & ~(WT_GROUP_NORM_FLAG_WEIGHT | WT_GROUP_NORM_FLAG_BIAS | WT_GROUP_NORM_FLAG_NHWC))
     return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
-  const uint32_t params = (flags & 1) + (flags >> 1);
+  const uint32_t params = (flags & 1) + (flags >> 1 & 1);
   if (op->n_in != 1 + params)
     return wt_check_fail(detail, size, WT_E_OPERANDS, "%u inputs, the flags 0x%x call for %u", op->n_in,
                          flags, 1 + params);
@@ -417,12 +417,13 @@ static int check_group_norm(const wt_plan* plan, const wt_op* op, char* detail, 
     return wt_check_fail(detail, size, WT_E_SHAPE, "input %s, output %s: expected one shape [N, C, ...]",
                          xs, ys);
   }
-  if (groups == 0 || x->dims[1] % groups != 0)
+  const uint32_t channels = x->dims[flags & WT_GROUP_NORM_FLAG_NHWC ? x->rank - 1 : 1];
+  if (groups == 0 || channels % groups != 0)
     return wt_check_fail(detail, size, WT_E_SHAPE, "%u groups do not divide %u channels", groups,
-                         x->dims[1]);
-  if ((uint64_t)x->dims[1] * 2 * sizeof(float) > WT_VISION_MAX_SCRATCH)
-    return wt_check_fail(detail, size, WT_E_LIMIT, "%u channels above the limit", x->dims[1]);
-  const int status = check_channel_params(plan, op, 1, params, x->dims[1], detail, size);
+                         channels);
+  if ((uint64_t)channels * 2 * sizeof(float) > WT_VISION_MAX_SCRATCH)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "%u channels above the limit", channels);
+  const int status = check_channel_params(plan, op, 1, params, channels, detail, size);
   if (status != WT_OK) return status;
   return check_eps(wt_plan_f32(op->attrs + 8), detail, size);
 }
@@ -733,6 +734,37 @@ static void group_norm_task(void* context, size_t task) {
   }
 }
 
+/* NHWC: units are (image, group), the group's cg channels of every pixel; statistics in double
+ * (two passes), then a scale and shift per channel (the task's scratch holds them). */
+static void group_norm_nhwc_task(void* context, size_t task) {
+  const wt_step* s = context;
+  const vstate* st = s->params;
+  const size_t C = st->c, CG = st->cg, P = st->block, groups = C / CG;
+  float* scale = task_scratch(s, task);
+  float* shift = scale + CG;
+  size_t u0, u1;
+  task_range(st, task, &u0, &u1);
+  for (size_t u = u0; u < u1; u++) {
+    const size_t n = u / groups, c0 = u % groups * CG;
+    const float* x = st->x + n * P * C + c0;
+    float* y = st->y + n * P * C + c0;
+    double sum = 0.0, sq = 0.0;
+    for (size_t p = 0; p < P; p++)
+      for (size_t j = 0; j < CG; j++) sum += x[p * C + j];
+    const double count = (double)(P * CG), mean = count > 0 ? sum / count : 0.0;
+    for (size_t p = 0; p < P; p++)
+      for (size_t j = 0; j < CG; j++) sq += ((double)x[p * C + j] - mean) * ((double)x[p * C + j] - mean);
+    const double rstd = 1.0 / sqrt((count > 0 ? sq / count : 0.0) + (double)st->eps);
+    for (size_t j = 0; j < CG; j++) {
+      const double g = rstd * st->packed[c0 + j];
+      scale[j] = (float)g;
+      shift[j] = (float)((double)st->packed[C + c0 + j] - mean * g);
+    }
+    for (size_t p = 0; p < P; p++)
+      for (size_t j = 0; j < CG; j++) y[p * C + j] = x[p * C + j] * scale[j] + shift[j];
+  }
+}
+
 /* Units are images: the kernel scatters taps across rows, so an image is one task. */
 static void conv_transpose_task(void* context, size_t task) {
   const wt_step* s = context;
@@ -761,6 +793,7 @@ WT_VISION_RUN(run_maxpool_indices, maxpool_indices_task)
 WT_VISION_RUN(run_pad, pad_task)
 WT_VISION_RUN(run_upsample, upsample_task)
 WT_VISION_RUN(run_group_norm, group_norm_task)
+WT_VISION_RUN(run_group_norm_nhwc, group_norm_nhwc_task)
 WT_VISION_RUN(run_conv_transpose, conv_transpose_task)
 #undef WT_VISION_RUN
 
@@ -1058,17 +1091,21 @@ int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const 
       extra = (g.oh + g.ow) * sizeof(wt_resize_tap);
       run = run_upsample;
       break;
-    case WT_OP_GROUP_NORM:
-      g.c = x->dims[1];
+    case WT_OP_GROUP_NORM: {
+      /* block: elements per channel (NCHW) or pixels (NHWC) of one image */
+      const int nhwc = (wt_plan_u32(op->attrs) & WT_GROUP_NORM_FLAG_NHWC) != 0;
+      g.c = x->dims[nhwc ? x->rank - 1 : 1];
       g.cg = g.c / wt_plan_u32(op->attrs + 4);
       g.block = 1;
-      for (uint32_t d = 2; d < x->rank; d++) g.block *= x->dims[d];
+      for (uint32_t d = nhwc ? 1 : 2; d < x->rank - (uint32_t)nhwc; d++) g.block *= x->dims[d];
       g.units = x->dims[0] * (g.c / g.cg);
       g.eps = wt_plan_f32(op->attrs + 8);
       g.lcfg = wt_f32_layernorm_config(WT_VISION_NORM);
       extra = 2 * g.c * sizeof(float);
-      run = run_group_norm;
+      scratch = nhwc ? 2 * g.cg * sizeof(float) : 0;
+      run = nhwc ? run_group_norm_nhwc : run_group_norm;
       break;
+    }
     case WT_OP_ADD_CLAMP: {
       const wt_value* b = &plan->values[op->in[1]];
       g.b = (const float*)((b->space == WT_SPACE_ARENA ? arena : weights) + b->offset);

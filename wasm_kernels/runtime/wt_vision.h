@@ -28,6 +28,7 @@ enum wt_pad_mode { WT_PAD_CONSTANT = 0, WT_PAD_REFLECT = 1, WT_PAD_REPLICATE = 2
 /* upsample2d flags: WT_RESIZE_* of include/wt_resize.h */
 #define WT_GROUP_NORM_FLAG_WEIGHT 1u
 #define WT_GROUP_NORM_FLAG_BIAS 2u
+#define WT_GROUP_NORM_FLAG_NHWC 4u /* channels last: x [N, ..., C] */
 
 /* 1 for a vision op code. */
 int wt_vision_op(uint16_t code);

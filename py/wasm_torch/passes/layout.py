@@ -29,8 +29,8 @@ PAD_OPS = frozenset({"constant_pad_nd", "reflection_pad2d", "replication_pad2d",
 # elementwise activations of one operand (UNARY), lowered as they are on NCHW values
 ACTIVATION_OPS = frozenset({"sigmoid", "tanh", "silu", "hardswish", "hardsigmoid", "gelu", "leaky_relu", "elu",
                             "selu", "mish", "softplus"})
-# ops that run on either layout (their output follows their input): elementwise ops and pads
-PASSTHROUGH_OPS = frozenset({"relu", "clamp"}) | PAD_OPS | ACTIVATION_OPS
+# ops that run on either layout (their output follows their input): elementwise ops, pads, group norm
+PASSTHROUGH_OPS = frozenset({"relu", "clamp", "group_norm"}) | PAD_OPS | ACTIVATION_OPS
 NCHW_TO_NHWC = 0
 NHWC_TO_NCHW = 1
 

@@ -7,7 +7,8 @@
     adaptive_max_pool2d (indices unused)                                      ADAPTIVE_MAX_POOL2D
     upsample_nearest1d/2d, upsample_linear1d, upsample_bilinear2d             UPSAMPLE2D (NHWC; the
         1-d ones on [N, C, L] viewed as NHWC [N, C, L, 1])
-    group_norm (instance norm is group_norm with one channel per group)       GROUP_NORM (NCHW)
+    group_norm (instance norm is group_norm with one channel per group)       GROUP_NORM (NCHW, or NHWC
+        after a convolution)
     layer_norm over several trailing dims                                     RESHAPE + LAYER_NORM
     pixel_shuffle, pixel_unshuffle                                            RESHAPE + TRANSPOSE
 The 1-d convolutions, pools, pads and batch norm reach these as 2-d ops (passes/lift_1d.py).
@@ -34,6 +35,7 @@ UPSAMPLE_FLAG_LINEAR = 2
 UPSAMPLE_FLAG_SHORTCUT = 4  # torch's 2-d nearest kernel: out == in copies, out == 2 in halves
 GROUP_NORM_FLAG_WEIGHT = 1
 GROUP_NORM_FLAG_BIAS = 2
+GROUP_NORM_FLAG_NHWC = 4
 
 
 def _f32(v: float) -> float:
@@ -178,6 +180,9 @@ def _group_norm(c: Any, n: Node) -> None:
     shape = c.shape(a["input"])
     x = c.tensor(a["input"], "input", n.op)
     inputs, flags = _affine(c, n, shape[1])
+    if c.layout.node_nhwc:  # after a convolution: normalise the NHWC bytes
+        flags |= GROUP_NORM_FLAG_NHWC
+        _nhwc_out(c, n.outputs[0])
     _op(c, OpCode.GROUP_NORM, [x] + inputs, [n.outputs[0]], n, (flags, a["num_groups"], _f32(a["eps"])))
 
 
