@@ -194,7 +194,9 @@ def test_js_api_cache_and_wtm(site, drv):
     assert first["source"] == "converted" and first["converterStarted"] and first["threads"] == 2
     assert {"read", "boot", "convert", "plan", "load"} <= set(first["stages"])
     assert r["y1"]["shape"] == [1, 10] and r["y1"]["dtype"] == "float32"
-    for what, y in (("converted", r["y1"]["data"]), ("cache", r["second"]["y"]), ("wtm", r["wtm"]["y"])):
+    assert r["twoModels"]["threads"] == 2
+    for what, y in (("converted", r["y1"]["data"]), ("cache", r["second"]["y"]), ("wtm", r["wtm"]["y"]),
+                    ("second live model", r["twoModels"]["y"])):
         assert_outputs([{"shape": [1, 10], "data": y}], [ref], what)
     assert r["second"]["source"] == "cache" and r["second"]["converterStarted"] is False
     assert r["wtm"]["source"] == "wtm" and r["wtm"]["converterStarted"] is False

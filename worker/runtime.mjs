@@ -59,8 +59,10 @@ function forward(entry, inputs) {
 
 const handlers = {
   init,
-  load({ plan }) {
+  async load({ plan }) {
     if (!M) throw new Error('the runtime is not initialised: send init first');
+    // every live model owns a pool of threads - 1 Workers: start more when earlier models hold them
+    await prepareThreads(M, info.threads);
     const model = loadPlan(M, new Uint8Array(plan), { threads: info.threads });
     const id = nextModel++;
     const entry = { model, last: null };
