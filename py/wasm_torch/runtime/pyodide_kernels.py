@@ -14,8 +14,9 @@ from typing import Any
 from ..errors import WasmTorchError
 from .buffers import output_value
 
-HOW_TO_INSTALL = ("from JavaScript, `await installKernels(pyodide, {kernelsURL})` (wasm_torch/runtime/"
-                  "pyodide_bridge.mjs; kernelsURL: the wasm-torch site's kernels/ folder) before running a model")
+HOW_TO_INSTALL = ("in a notebook (JupyterLite), run `await wasm_torch.install_kernels()` first; from JavaScript, "
+                  "`await installKernels(pyodide, {kernelsURL})` (wasm_torch/runtime/pyodide_bridge.mjs; kernelsURL: "
+                  "the wasm-torch site's kernels/ folder) before running a model")
 
 
 def kernels() -> Any:
