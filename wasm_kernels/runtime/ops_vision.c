@@ -765,15 +765,42 @@ static void group_norm_nhwc_task(void* context, size_t task) {
   }
 }
 
-/* Units are images: the kernel scatters taps across rows, so an image is one task. */
+/* Output rows [r0, r1) of image n: the transposed convolution of the input rows whose taps can
+ * reach them, with the top padding moved so that local output row 0 is row r0 and the bottom
+ * padding (or output padding) cut so that there are r1 - r0 rows; the kernel drops the taps that
+ * fall outside them. At least one input row runs, so every output row gets its bias. */
+static void conv_transpose_rows(const vstate* st, size_t n, size_t r0, size_t r1, void* scratch) {
+  const wt_conv2d_params* p = &st->conv;
+  const ptrdiff_t s = p->stride_height, reach = (ptrdiff_t)p->dilation_height * (p->kernel_height - 1);
+  const ptrdiff_t top = (ptrdiff_t)r0 + p->padding_top - reach;
+  size_t i1 = ((size_t)r1 - 1 + p->padding_top) / (size_t)s + 1;
+  i1 = i1 < st->h ? i1 : st->h;
+  size_t i0 = top > 0 ? (size_t)(top / s) : 0;
+  i0 = i0 < i1 ? i0 : i1 - 1;
+  wt_conv2d_params q = *p;
+  q.input_height = i1 - i0;
+  q.padding_top = (uint32_t)((ptrdiff_t)p->padding_top + (ptrdiff_t)r0 - (ptrdiff_t)i0 * s);
+  const ptrdiff_t extra = ((ptrdiff_t)q.input_height - 1) * s - (ptrdiff_t)q.padding_top + reach + 1 -
+                          (ptrdiff_t)(r1 - r0);
+  q.padding_bottom = extra > 0 ? (uint32_t)extra : 0;
+  q.output_padding_height = extra < 0 ? (uint32_t)-extra : 0;
+  wt_f32_deconv2d_nhwc(st->gemm, &q, st->x + (n * st->h + i0) * st->w * st->c, st->packed,
+                       st->y + (n * st->oh + r0) * st->ow * st->oc, scratch, st->min, st->max);
+}
+
+/* Units are output rows over the batch (N * OH), each task one kernel call per image it covers. */
 static void conv_transpose_task(void* context, size_t task) {
   const wt_step* s = context;
   const vstate* st = s->params;
+  void* scratch = task_scratch(s, task);
   size_t u0, u1;
   task_range(st, task, &u0, &u1);
-  for (size_t n = u0; n < u1; n++)
-    wt_f32_deconv2d_nhwc(st->gemm, &st->conv, st->x + n * st->h * st->w * st->c, st->packed,
-                         st->y + n * st->oh * st->ow * st->oc, task_scratch(s, task), st->min, st->max);
+  while (u0 < u1) {
+    const size_t n = u0 / st->oh, r0 = u0 % st->oh;
+    const size_t r1 = st->oh - r0 < u1 - u0 ? st->oh : r0 + (u1 - u0);
+    conv_transpose_rows(st, n, r0, r1, scratch);
+    u0 += r1 - r0;
+  }
 }
 
 #define WT_VISION_RUN(name, task_fn)                                  \
@@ -936,7 +963,7 @@ static size_t conv_transpose_setup(const wt_plan* plan, const wt_op* op, vstate*
   st->min = wt_plan_f32(op->attrs + 48);
   st->max = wt_plan_f32(op->attrs + 52);
   st->gemm = wt_f32_gemm_config(WT_VISION_GEMM);
-  st->units = st->n;
+  st->units = st->h ? st->n * st->oh : 0;
   return wt_f32_deconv2d_nhwc_packed_bytes(st->gemm, p);
 }
 
