@@ -238,7 +238,8 @@ def test_integer_division_by_zero_fails_forward(tmp_path):
 
 class Mixed(torch.nn.Module):
     def forward(self, x, i):
-        return (x > 0) & (i > 0), torch.linalg.vector_norm(x, 3, 1), torch.where(x > 0, x, 0.0), x.cumsum(0), x.isnan()
+        return ((x > 0) & (i > 0), torch.linalg.vector_norm(x, 3, 1), torch.where(x > 0, x, 0.0), x.cumsum(0),
+                x.isnan(), *torch.topk(x, 2))
 
 
 def _int_value(plan, op):
@@ -261,6 +262,9 @@ BAD_FIELDS = {
     "scan dim": (OpCode.SCAN, lambda plan, op: setattr(op, "params", (0, 5)), "scan op 0 over dim 5 of rank 2"),
     "map dtype": (OpCode.MAP, lambda plan, op: op.inputs.__setitem__(0, _int_value(plan, op)),
                   "map op 5 does not take int64"),
+    "topk k": (OpCode.TOPK, lambda plan, op: setattr(op, "params", (9, 1)),
+               "k = 9 of a rank-2 input whose last dim is 3"),
+    "topk flags": (OpCode.TOPK, lambda plan, op: setattr(op, "params", (2, 6)), "unknown flags 0x6"),
 }
 
 
@@ -284,3 +288,25 @@ class IntMoves(torch.nn.Module):
 def test_int64_and_bool_strided_copies_match_torch(tmp_path, shape):
     plan = _check(IntMoves(), (torch.randint(-5, 5, shape),), tmp_path)
     assert {OpCode.SLICE, OpCode.TRANSPOSE, OpCode.EXPAND} <= _codes(plan)
+
+
+class TopK(torch.nn.Module):
+    def __init__(self, dim: int, k: int):
+        super().__init__()
+        self.dim, self.k = dim, k
+
+    def forward(self, x, i):
+        d, k = self.dim, self.k
+        return (*torch.topk(x, k, d), *torch.topk(x, k, d, largest=False), *torch.sort(x, d),
+                *torch.sort(x, d, descending=True), torch.argsort(x, d), *torch.topk(i * 1000 + x.argsort(d), k, d),
+                *torch.sort(i, stable=True, dim=d), *torch.sort(i, stable=True, dim=d, descending=True))
+
+
+@pytest.mark.parametrize("shape, dim, k", [((7,), 0, 3), ((3, 17), -1, 5), ((3, 17), 0, 2), ((2, 5, 4), 1, 5),
+                                           ((2, 1, 33), 2, 1), ((4, 6), 1, 0)])
+def test_topk_and_sort_match_torch(tmp_path, shape, dim, k):
+    x = torch.randn(shape)
+    if shape[dim] > 1:  # one NaN per line (it ranks as the largest; torch orders several NaNs as it likes)
+        x.select(dim, 1).fill_(math.nan)
+    plan = _check(TopK(dim, k), (x, torch.randint(-2, 3, shape)), tmp_path)  # ties in i: stable order
+    assert OpCode.TOPK in _codes(plan)

@@ -21,7 +21,7 @@ from .errors import FormatError, UnsupportedError
 
 MAGIC = b"\x89WTM\r\n\x1a\n"  # PNG-style: a non-ASCII byte, then CR LF, ^Z, LF catch text-mode mangling
 VERSION_MAJOR = 1
-VERSION_MINOR = 5  # the newest minor this writer knows; plans get the lowest they need
+VERSION_MINOR = 6  # the newest minor this writer knows; plans get the lowest they need
 ENVELOPE_BYTES = 64
 HEADER_BYTES = 64
 VALUE_BYTES = 56
@@ -89,6 +89,7 @@ class OpCode(enum.IntEnum):
     MAP = 53         # y = op(x) on int64/bool, float32 -> bool tests; params (op,): wt_map_op
     REDUCE = 54      # y = reduce x over dims [start, end); params (op, start, end, p)
     SCAN = 55        # cumsum/cumprod along dim; params (op, dim)
+    TOPK = 56        # (1.6) the k best of the last dim, sorted -> values, int64 indices; params (k, flags: 1 = largest)
     # 70..89: more vision ops (since 1.5; passes/lower_spatial.py); NHWC unless said otherwise
     CONV_TRANSPOSE2D = 70     # inputs x, w [IC, OC/groups, KH, KW][, bias]; params (flags: 1 = bias,
                               # groups, stride h/w, padding t/l/b/r, dilation h/w, output_padding h/w)
@@ -122,6 +123,7 @@ OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 
                OpCode.LSTM: (7, 7, 3), OpCode.CAT: (1, 8, 1), OpCode.FLIP: (1, 1, 1),
                OpCode.CAST: (1, 1, 1), OpCode.ELEMWISE: (2, 2, 1), OpCode.WHERE: (3, 3, 1),
                OpCode.MAP: (1, 1, 1), OpCode.REDUCE: (1, 1, 1), OpCode.SCAN: (1, 1, 1),
+               OpCode.TOPK: (1, 1, 2),
                OpCode.GRU: (6, 6, 2), OpCode.RNN: (6, 6, 2), OpCode.SDPA: (3, 4, 1), OpCode.RMS_NORM: (1, 2, 1),
                OpCode.INDEX: (2, 8, 1), OpCode.INDEX_PUT: (3, 8, 1), OpCode.GATHER: (2, 2, 1)}
 _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff"), OpCode.ADD: struct.Struct("<"),
@@ -140,7 +142,8 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
           OpCode.EXPAND: struct.Struct("<"), OpCode.LSTM: struct.Struct("<II"), OpCode.CAT: struct.Struct("<I"),
           OpCode.FLIP: struct.Struct("<I"), OpCode.CAST: struct.Struct("<"), OpCode.ELEMWISE: struct.Struct("<I"),
           OpCode.WHERE: struct.Struct("<"), OpCode.MAP: struct.Struct("<I"), OpCode.REDUCE: struct.Struct("<IIIf"),
-          OpCode.SCAN: struct.Struct("<II"), OpCode.GRU: struct.Struct("<II"), OpCode.RNN: struct.Struct("<II"),
+          OpCode.SCAN: struct.Struct("<II"), OpCode.TOPK: struct.Struct("<II"), OpCode.GRU: struct.Struct("<II"),
+          OpCode.RNN: struct.Struct("<II"),
           OpCode.SDPA: struct.Struct("<If"), OpCode.RMS_NORM: struct.Struct("<If"), OpCode.INDEX: struct.Struct("<I"),
           OpCode.INDEX_PUT: struct.Struct("<II"), OpCode.GATHER: struct.Struct("<I")}
 # Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
@@ -279,6 +282,8 @@ def build_plan(graph: Any) -> Plan:
         minor = 4
     if any(OpCode.CONV_TRANSPOSE2D <= op.code <= OpCode.GROUP_NORM for op in ops):
         minor = 5
+    if any(op.code == OpCode.TOPK for op in ops):
+        minor = 6
     return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes, minor)
 
 

@@ -26,7 +26,7 @@ typedef void (*dt_row_fn)(const dt_params* p, size_t n, const uint8_t* const* in
                           uint8_t* y);
 
 /* What a step's tasks do. */
-enum dt_kind { KIND_BROADCAST, KIND_CAST, KIND_MAP, KIND_REDUCE, KIND_SCAN };
+enum dt_kind { KIND_BROADCAST, KIND_CAST, KIND_MAP, KIND_REDUCE, KIND_SCAN, KIND_TOPK };
 
 struct dt_params {
   enum dt_kind kind;
@@ -43,6 +43,8 @@ struct dt_params {
   float p;                      /* reduce: correction or norm order */
   const uint8_t* in[MAX_OPERANDS];
   uint8_t* y;
+  int64_t* indices; /* topk */
+  size_t k;         /* topk */
   dt_row_fn row;
   int* div_by_zero; /* set by any task that divided an integer by zero */
   const wt_vbinary_config* vbinary;
@@ -51,10 +53,7 @@ struct dt_params {
   const wt_softmax_config* softmax;
 };
 
-int wt_dtype_op(uint16_t code) {
-  return code == WT_OP_CAST || code == WT_OP_ELEMWISE || code == WT_OP_WHERE ||
-         code == WT_OP_MAP || code == WT_OP_REDUCE || code == WT_OP_SCAN;
-}
+int wt_dtype_op(uint16_t code) { return code >= WT_OP_CAST && code <= WT_OP_TOPK; }
 
 static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -250,6 +249,25 @@ static int check_scan(const wt_plan* plan, const wt_op* op, char* detail, size_t
   return check_same_shape(x, y, detail, size);
 }
 
+static int check_topk(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
+  const uint32_t k = wt_plan_u32(op->attrs), flags = wt_plan_u32(op->attrs + 4);
+  const wt_value* x = &plan->values[op->in[0]];
+  const wt_value* y = &plan->values[op->out[0]];
+  const wt_value* idx = &plan->values[op->out[1]];
+  if (flags & ~WT_TOPK_FLAG_LARGEST)
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
+  if (x->dtype != WT_DTYPE_F32 && x->dtype != WT_DTYPE_I64) return dtype_fail(detail, size, "topk", 0, x);
+  if (y->dtype != x->dtype) return out_fail(detail, size, y, x->dtype);
+  if (idx->dtype != WT_DTYPE_I64) return out_fail(detail, size, idx, WT_DTYPE_I64);
+  if (x->rank < 1 || k > x->dims[x->rank - 1])
+    return wt_check_fail(detail, size, WT_E_SHAPE, "k = %u of a rank-%u input whose last dim is %u", k,
+                         x->rank, x->rank ? x->dims[x->rank - 1] : 0);
+  wt_value want = *x;
+  want.dims[x->rank - 1] = k;
+  if (!wt_same_shape(y, &want)) return shape_fail(detail, size, y, &want);
+  return wt_same_shape(idx, &want) ? WT_OK : shape_fail(detail, size, idx, &want);
+}
+
 int wt_dtype_check(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   switch (op->code) {
     case WT_OP_CAST: return check_cast(plan, op, detail, size);
@@ -258,6 +276,7 @@ int wt_dtype_check(const wt_plan* plan, const wt_op* op, char* detail, size_t si
     case WT_OP_MAP: return check_map(plan, op, detail, size);
     case WT_OP_REDUCE: return check_reduce(plan, op, detail, size);
     case WT_OP_SCAN: return check_scan(plan, op, detail, size);
+    case WT_OP_TOPK: return check_topk(plan, op, detail, size);
     default: return wt_check_fail(detail, size, WT_E_OPCODE, "not a dtype op");
   }
 }
@@ -752,6 +771,58 @@ static void scan_slice(const dt_params* p, size_t o) {
   }
 }
 
+/* Top-k of one row: a heap of the k best positions kept in the indices output, its root the one
+ * that ranks last; every later element that ranks before the root replaces it; then the heap is
+ * sorted in place (the root, ranking last, goes to the end each time). O(n log k), no scratch. */
+#define TOPK_ROW(NAME, T, IS_NAN)                                                                  \
+  static int NAME##_before(const T* x, int64_t i, int64_t j, int largest) {                        \
+    const T a = x[i], b = x[j];                                                                   \
+    const int an = IS_NAN(a), bn = IS_NAN(b);                                                     \
+    if (an || bn) return an && bn ? i < j : largest ? an : bn;                                    \
+    if (a != b) return largest ? a > b : a < b;                                                   \
+    return i < j;                                                                                 \
+  }                                                                                               \
+  static void NAME##_sift(const T* x, int64_t* h, size_t size, size_t pos, int largest) {         \
+    for (;;) {                                                                                    \
+      size_t last = pos, c = 2 * pos + 1;                                                         \
+      if (c < size && NAME##_before(x, h[last], h[c], largest)) last = c;                        \
+      if (c + 1 < size && NAME##_before(x, h[last], h[c + 1], largest)) last = c + 1;            \
+      if (last == pos) return;                                                                    \
+      const int64_t t = h[pos];                                                                   \
+      h[pos] = h[last], h[last] = t, pos = last;                                                  \
+    }                                                                                             \
+  }                                                                                               \
+  static void NAME(const T* x, size_t n, size_t k, int largest, T* y, int64_t* h) {               \
+    if (k == 0) return;                                                                           \
+    for (size_t i = 0; i < k; i++) h[i] = (int64_t)i;                                             \
+    for (size_t i = k / 2; i-- > 0;) NAME##_sift(x, h, k, i, largest);                            \
+    for (size_t j = k; j < n; j++)                                                                \
+      if (NAME##_before(x, (int64_t)j, h[0], largest)) h[0] = (int64_t)j, NAME##_sift(x, h, k, 0, largest); \
+    for (size_t end = k; end-- > 1;) {                                                            \
+      const int64_t t = h[0];                                                                     \
+      h[0] = h[end], h[end] = t;                                                                  \
+      NAME##_sift(x, h, end, 0, largest);                                                         \
+    }                                                                                             \
+    for (size_t i = 0; i < k; i++) y[i] = x[h[i]];                                                \
+  }
+#define F32_IS_NAN(v) ((v) != (v))
+#define I64_IS_NAN(v) 0
+TOPK_ROW(topk_f32, float, F32_IS_NAN)
+TOPK_ROW(topk_i64, int64_t, I64_IS_NAN)
+#undef TOPK_ROW
+#undef F32_IS_NAN
+#undef I64_IS_NAN
+
+static void topk_slice(const dt_params* p, size_t row) {
+  const int largest = (p->op & WT_TOPK_FLAG_LARGEST) != 0;
+  if (p->in_dtype == WT_DTYPE_F32)
+    topk_f32((const float*)p->in[0] + row * p->r, p->r, p->k, largest, (float*)p->y + row * p->k,
+             p->indices + row * p->k);
+  else
+    topk_i64((const int64_t*)p->in[0] + row * p->r, p->r, p->k, largest, (int64_t*)p->y + row * p->k,
+             p->indices + row * p->k);
+}
+
 static void slice_task(void* context, size_t task) {
   const wt_step* s = context;
   const dt_params* p = s->params;
@@ -759,6 +830,8 @@ static void slice_task(void* context, size_t task) {
   for (size_t o = o0; o < o1; o++) {
     if (p->kind == KIND_SCAN)
       scan_slice(p, o);
+    else if (p->kind == KIND_TOPK)
+      topk_slice(p, o);
     else if (p->in_dtype == WT_DTYPE_F32)
       reduce_f32_slice(p, o);
     else
@@ -853,7 +926,9 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
   p->ysize = wt_dtype_size(y->dtype);
   p->in_dtype = op->code == WT_OP_WHERE ? plan->values[op->in[1]].dtype : x->dtype;
   p->out_dtype = y->dtype;
-  p->op = op->code == WT_OP_CAST || op->code == WT_OP_WHERE ? 0 : wt_plan_u32(op->attrs);
+  p->op = op->code == WT_OP_CAST || op->code == WT_OP_WHERE ? 0
+          : op->code == WT_OP_TOPK                     ? wt_plan_u32(op->attrs + 4) /* flags */
+                                                       : wt_plan_u32(op->attrs);
   switch (op->code) {
     case WT_OP_ELEMWISE:
     case WT_OP_WHERE:
@@ -870,6 +945,14 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
       p->kind = op->code == WT_OP_CAST ? KIND_CAST : KIND_MAP;
       p->rows = numel_of(y);
       split(p, p->rows, threads, 16);
+      break;
+    case WT_OP_TOPK: /* rows of r -> rows of k */
+      p->kind = KIND_TOPK;
+      p->indices = (int64_t*)(arena + plan->values[op->out[1]].offset);
+      p->k = wt_plan_u32(op->attrs);
+      p->r = x->dims[x->rank - 1];
+      p->outer = p->r ? numel_of(x) / p->r : 0; /* k <= r: nothing to do when r is 0 */
+      split(p, p->k ? p->outer : 0, threads, 1);
       break;
     default: { /* reduce, scan: [outer, r, inner] */
       p->kind = op->code == WT_OP_REDUCE ? KIND_REDUCE : KIND_SCAN;

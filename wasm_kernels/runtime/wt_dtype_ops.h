@@ -1,7 +1,8 @@
 /* Dtype-aware ops of the plan runtime (op codes 50..69, docs/wtm-format.md): casts between
  * float32, int64 and bool, broadcasting binary ops over any of those dtypes (comparisons, logical
  * and bitwise ops, integer arithmetic, the float ops the f32 kernels lack), where, unary ops on
- * int64/bool, reductions over a run of dims and cumulative sums. ops_dtype.c implements them. */
+ * int64/bool, reductions over a run of dims, cumulative sums, top-k and sort. ops_dtype.c
+ * implements them. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,8 @@
 #define WT_MAP_ATTR_BYTES 4      /* u32 op (wt_map_op) */
 #define WT_REDUCE_ATTR_BYTES 16  /* u32 op (wt_reduce_op), u32 start, u32 end, f32 p */
 #define WT_SCAN_ATTR_BYTES 8     /* u32 op (wt_scan_op), u32 dim */
+#define WT_TOPK_ATTR_BYTES 8     /* u32 k, u32 flags */
+#define WT_TOPK_FLAG_LARGEST 1u  /* the largest first (else the smallest first) */
 
 /* ELEMWISE: y = a OP b with NumPy broadcasting (rank <= 6), a and b of one dtype. */
 enum wt_elemwise_op {
@@ -47,6 +50,10 @@ enum wt_reduce_op {
   WT_REDUCE_ANY, WT_REDUCE_ALL,       /* bool -> bool */
   WT_REDUCE_OP_COUNT
 };
+
+/* TOPK over the last dim (float32, int64): the k values that rank first, in rank order, and their
+ * int64 positions. Largest first with WT_TOPK_FLAG_LARGEST, else smallest first; NaN counts as the
+ * largest value; equal values rank by position (so k = n is a stable sort). */
 
 /* SCAN along one dim, same shape. */
 enum wt_scan_op { WT_SCAN_CUMSUM = 0, WT_SCAN_CUMPROD, WT_SCAN_OP_COUNT };

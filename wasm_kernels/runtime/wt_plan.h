@@ -8,7 +8,7 @@
 
 #define WT_PLAN_MAGIC "\x89WTM\r\n\x1a\n"
 #define WT_PLAN_VERSION_MAJOR 1
-#define WT_PLAN_VERSION_MINOR 5
+#define WT_PLAN_VERSION_MINOR 6
 #define WT_PLAN_ENVELOPE_BYTES 64
 #define WT_PLAN_HEADER_BYTES 64
 #define WT_PLAN_VALUE_BYTES 56
@@ -75,6 +75,7 @@ enum wt_opcode {
   WT_OP_MAP = 53,      /* y = op(x) on int64/bool, float32 tests: attrs (wt_map_op) */
   WT_OP_REDUCE = 54,   /* y = reduce x over dims [start, end): attrs (op, start, end, p) */
   WT_OP_SCAN = 55,     /* cumulative sum/product along a dim: attrs (op, dim) */
+  WT_OP_TOPK = 56,     /* since 1.6: k best of the last dim, sorted: out (values, int64 indices), attrs (k, flags) */
   /* 70..89: more vision ops (since 1.5; ops_vision.c, wt_vision.h) */
   WT_OP_CONV_TRANSPOSE2D = 70,    /* in (x NHWC, w [IC, OC/groups, KH, KW][, bias]) */
   WT_OP_PAD = 71,                 /* any layout: attrs (mode, value, before/after per dim [16]) */

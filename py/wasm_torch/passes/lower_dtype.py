@@ -22,6 +22,7 @@ passes/lower_wasm.py through LOWER. Values may be float32, int64 or bool (stored
     all                              REDUCE over one run of dims (a TRANSPOSE first when the
                                      reduced dims are not adjacent); keepdim is a RESHAPE
     cumsum cumprod                   SCAN
+    topk, sort (argsort)             TOPK (k = n for sort; TRANSPOSEs around it when not the last dim)
     softmax / log_softmax over any dim   SOFTMAX (TRANSPOSE around it when not the last dim)
     linspace, eye                    folded into plan constants
 """
@@ -517,6 +518,43 @@ def _softmax(c: lw._Ctx, n: Node) -> None:
     _emit(c, OpCode.TRANSPOSE, n, [done], out, params)
 
 
+def _topk_to(c: lw._Ctx, n: Node, k: int, dim: int, largest: bool, values: str, indices: str) -> None:
+    """TOPK over `dim`: TRANSPOSEs swap it with the last dim around the op when it is not last."""
+    x = _operand(c, n.args["self"], "self", n.op)
+    shape = _shape(c, x)
+    if not shape or _dtype(c, x) not in ("float32", "int64") or len(shape) > lt.MAX_RANK:
+        raise lw._Reject(f"{n.op} ({_dtype(c, x)} rank-{len(shape)} input)")
+    dim %= len(shape)
+    flags = 1 if largest else 0
+    if dim == len(shape) - 1:
+        c.ops.append(PlanOp(OpCode.TOPK, [x], [values, indices], n.op, n.source, params=(k, flags)))
+        return
+    perm = list(range(len(shape)))
+    perm[dim], perm[-1] = perm[-1], perm[dim]  # a swap: its own inverse
+    params = tuple(perm + [0] * (8 - len(perm)))
+    moved = _emit(c, OpCode.TRANSPOSE, n, [x], _new(c, x, tuple(shape[p] for p in perm), _dtype(c, x)), params)
+    out_shape = _shape(c, moved)[:-1] + (k,)
+    v = _new(c, values, out_shape, _dtype(c, x))
+    i = _new(c, indices, out_shape, "int64")
+    c.ops.append(PlanOp(OpCode.TOPK, [moved], [v, i], n.op, n.source, params=(k, flags)))
+    _emit(c, OpCode.TRANSPOSE, n, [v], values, params)
+    _emit(c, OpCode.TRANSPOSE, n, [i], indices, params)
+
+
+def _topk(c: lw._Ctx, n: Node) -> None:
+    a = n.args
+    if not isinstance(a["k"], int):
+        raise lw._Reject("topk (k is not a number)")
+    _topk_to(c, n, a["k"], a["dim"], a["largest"], _out(c, n, 0), _out(c, n, 1))
+
+
+def _sort(c: lw._Ctx, n: Node) -> None:
+    a = n.args
+    shape = c.shape(a["self"]) if isinstance(a["self"], Ref) else ()
+    dim = a["dim"] % len(shape) if shape else 0
+    _topk_to(c, n, shape[dim] if shape else 1, a["dim"], a["descending"], _out(c, n, 0), _out(c, n, 1))
+
+
 # ---------------------------------------------------------------------------------------------
 # creation
 
@@ -548,7 +586,7 @@ LOWER: dict[str, Callable[[lw._Ctx, Node], None]] = {
     "prelu": _prelu, "where": _where, "masked_fill": _where, "tril": _triangle, "triu": _triangle,
     "_to_copy": _to_copy, **{op: _reduce for op in _REDUCE}, "max": _extremum_dim, "min": _extremum_dim,
     **{op: _scan for op in _SCAN}, "softmax": _softmax, "log_softmax": _softmax, "linspace": _linspace,
-    "eye": _eye, "lerp": _lerp, "glu": _glu, "count_nonzero": _count_nonzero,
+    "eye": _eye, "lerp": _lerp, "glu": _glu, "count_nonzero": _count_nonzero, "topk": _topk, "sort": _sort,
 }
 # Ops whose float32 number-bound forms the table already lowers: wrapped, not replaced.
 WRAP: dict[str, Callable[[lw._Ctx, Node, Callable], None]] = {"clamp": _clamp}
