@@ -48,8 +48,10 @@ def _need(path: Path, how: str) -> Path:
 
 def build_wheel(out: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", tmp, str(ROOT)],
-                       check=True, capture_output=True)
+        r = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", tmp, str(ROOT)],
+                           capture_output=True, text=True)
+        if r.returncode:
+            sys.exit(f"build_site: building the wheel failed:\n{(r.stdout + r.stderr)[-3000:]}")
         (wheel,) = Path(tmp).glob("wasm_torch-*.whl")
         return Path(shutil.copy2(wheel, out / wheel.name))
 
