@@ -692,12 +692,18 @@ static void pad_task(void* context, size_t task) {
       stride *= (ptrdiff_t)st->xdims[d];
     }
     float* y = st->y + u * out_len * B;
-    for (size_t o = 0; o < out_len; o++, y += B) {
-      const int32_t t = st->table[p][o];
-      if (src < 0 || t < 0)
+    const int32_t* table = st->table[p];
+    for (size_t o = 0; o < out_len;) {
+      const int32_t t = table[o];
+      if (src < 0 || t < 0) {
         for (size_t i = 0; i < B; i++) y[i] = st->value;
-      else
-        memcpy(y, st->x + ((size_t)src * in_len + (size_t)t) * B, B * sizeof(float));
+        o++, y += B;
+        continue;
+      }
+      size_t run = 1; /* consecutive source blocks: one copy (the unpadded middle of a row) */
+      while (o + run < out_len && table[o + run] == t + (int32_t)run) run++;
+      memcpy(y, st->x + ((size_t)src * in_len + (size_t)t) * B, run * B * sizeof(float));
+      o += run, y += run * B;
     }
   }
 }
