@@ -179,7 +179,8 @@ class Reduce(torch.nn.Module):
 
 @pytest.mark.parametrize("shape, dims", [((7,), [0]), ((1, 5), [0]), ((3, 5), [1]), ((3, 5), [0, 1]),
                                          ((2, 3, 5), [1]), ((2, 3, 5), [0, 2]), ((2, 3, 4, 5), [1, 2]),
-                                         ((2, 3, 4, 5), [0, 3]), ((2, 3, 4, 5), [-1]), ((3, 1, 17), [0, 1, 2])])
+                                         ((2, 3, 4, 5), [0, 3]), ((2, 3, 4, 5), [-1]), ((3, 1, 17), [0, 1, 2]),
+                                         ((3, 4099), [0])])  # columns past a task's chunk: threads share them
 @pytest.mark.parametrize("keepdim", [False, True])
 @pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")  # one element: NaN, as torch
 def test_reductions_match_torch(tmp_path, shape, dims, keepdim):

@@ -17,7 +17,8 @@
 #define VARIANT WT_ELEMENTWISE_WASMSIMD
 #define MAX_RANK WT_TRANSFORMER_MAX_RANK
 #define MAX_OPERANDS 3 /* inputs of WHERE */
-/* Elements of one broadcast row a task takes at most when threads share a long row. */
+/* Elements of one broadcast row (columns of one reduction) a task takes at most when threads
+ * share them. */
 #define CHUNK 4096
 
 typedef struct dt_params dt_params;
@@ -38,7 +39,8 @@ struct dt_params {
   size_t strides[MAX_OPERANDS][MAX_RANK];
   size_t esize[MAX_OPERANDS], ysize;
   size_t rows, block, tasks;    /* tasks: blocks of units (elementwise) or outer slices (reduce) */
-  size_t chunk;                 /* broadcast: a unit is `chunk` elements of one innermost row */
+  size_t chunk;                 /* broadcast: a unit is `chunk` elements of one innermost row;
+                                   reduce, scan: `chunk` columns of one outer slice */
   size_t outer, r, inner;       /* reduce, scan */
   float p;                      /* reduce: correction or norm order */
   const uint8_t* in[MAX_OPERANDS];
@@ -620,12 +622,12 @@ static void flat_task(void* context, size_t task) {
 
 /* ---- reduce, scan ----------------------------------------------------------------------------- */
 
-/* Reduces x[o, 0..r, i] (stride inner) for every i of one outer slice o. */
-static void reduce_f32_slice(const dt_params* p, size_t o) {
-  const float* x = (const float*)p->in[0] + o * p->r * p->inner;
+/* Reduces x[o, 0..r, i] (stride inner) for the columns i of [i0, i0 + ni) of outer slice o. */
+static void reduce_f32_slice(const dt_params* p, size_t o, size_t i0, size_t ni) {
+  const float* x = (const float*)p->in[0] + o * p->r * p->inner + i0;
   const size_t r = p->r, inner = p->inner;
-  float* yf = (float*)p->y + o * inner;
-  int64_t* yi = (int64_t*)p->y + o * inner;
+  float* yf = (float*)p->y + o * inner + i0;
+  int64_t* yi = (int64_t*)p->y + o * inner + i0;
   const wt_f32_vbinary_minmax_params mm = {-INFINITY, INFINITY};
   const int simd = p->op == WT_REDUCE_SUM || p->op == WT_REDUCE_MEAN || p->op == WT_REDUCE_MAX ||
                    p->op == WT_REDUCE_MIN || p->op == WT_REDUCE_PROD;
@@ -639,13 +641,13 @@ static void reduce_f32_slice(const dt_params* p, size_t o) {
                      : p->op == WT_REDUCE_PROD ? WT_VBINARY_MUL
                                                : WT_VBINARY_ADD;
     if (r == 0) {
-      for (size_t i = 0; i < inner; i++) yf[i] = p->op == WT_REDUCE_PROD ? 1.0f : 0.0f;
+      for (size_t i = 0; i < ni; i++) yf[i] = p->op == WT_REDUCE_PROD ? 1.0f : 0.0f;
     } else {
-      memcpy(yf, x, inner * sizeof(float));
-      for (size_t k = 1; k < r; k++) p->vbinary->op[kind](inner, yf, x + k * inner, yf, &mm);
+      memcpy(yf, x, ni * sizeof(float));
+      for (size_t k = 1; k < r; k++) p->vbinary->op[kind](ni, yf, x + k * inner, yf, &mm);
     }
   } else {
-    for (size_t i = 0; i < inner; i++) {
+    for (size_t i = 0; i < ni; i++) {
       const float* xi = x + i;
       double acc = 0.0, acc2 = 0.0;
       float best = r ? xi[0] : 0.0f;
@@ -716,12 +718,12 @@ static void reduce_f32_slice(const dt_params* p, size_t o) {
     }
   }
   if (p->op == WT_REDUCE_MEAN)
-    for (size_t i = 0; i < inner; i++) yf[i] /= (float)r;
+    for (size_t i = 0; i < ni; i++) yf[i] /= (float)r;
 }
 
-static void reduce_int_slice(const dt_params* p, size_t o) {
+static void reduce_int_slice(const dt_params* p, size_t o, size_t i0, size_t ni) {
   const size_t r = p->r, inner = p->inner;
-  for (size_t i = 0; i < inner; i++) {
+  for (size_t i = i0; i < i0 + ni; i++) {
     const size_t base = o * r * inner + i;
     if (p->in_dtype == WT_DTYPE_BOOL) {
       const uint8_t* x = p->in[0] + base;
@@ -748,9 +750,9 @@ static void reduce_int_slice(const dt_params* p, size_t o) {
   }
 }
 
-static void scan_slice(const dt_params* p, size_t o) {
+static void scan_slice(const dt_params* p, size_t o, size_t i0, size_t ni) {
   const size_t r = p->r, inner = p->inner, base = o * r * inner;
-  for (size_t i = 0; i < inner; i++) {
+  for (size_t i = i0; i < i0 + ni; i++) {
     if (p->in_dtype == WT_DTYPE_F32) {
       const float* x = (const float*)p->in[0] + base + i;
       float* y = (float*)p->y + base + i;
@@ -823,19 +825,24 @@ static void topk_slice(const dt_params* p, size_t row) {
              p->indices + row * p->k);
 }
 
+/* A unit is `chunk` columns of one outer slice (a reduction over leading dims of a wide tensor
+ * still splits across threads); each task takes a block of units. */
 static void slice_task(void* context, size_t task) {
   const wt_step* s = context;
   const dt_params* p = s->params;
-  const size_t o0 = task * p->block, o1 = p->outer - o0 < p->block ? p->outer : o0 + p->block;
-  for (size_t o = o0; o < o1; o++) {
+  const size_t u0 = task * p->block, u1 = p->rows - u0 < p->block ? p->rows : u0 + p->block;
+  const size_t chunks = div_up(p->inner, p->chunk);
+  for (size_t u = u0; u < u1; u++) {
+    const size_t o = u / chunks, i0 = u % chunks * p->chunk;
+    const size_t ni = p->inner - i0 < p->chunk ? p->inner - i0 : p->chunk;
     if (p->kind == KIND_SCAN)
-      scan_slice(p, o);
+      scan_slice(p, o, i0, ni);
     else if (p->kind == KIND_TOPK)
       topk_slice(p, o);
     else if (p->in_dtype == WT_DTYPE_F32)
-      reduce_f32_slice(p, o);
+      reduce_f32_slice(p, o, i0, ni);
     else
-      reduce_int_slice(p, o);
+      reduce_int_slice(p, o, i0, ni);
   }
 }
 
@@ -952,7 +959,9 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
       p->k = wt_plan_u32(op->attrs);
       p->r = x->dims[x->rank - 1];
       p->outer = p->r ? numel_of(x) / p->r : 0; /* k <= r: nothing to do when r is 0 */
-      split(p, p->k ? p->outer : 0, threads, 1);
+      p->inner = p->chunk = 1;
+      p->rows = p->k ? p->outer : 0;
+      split(p, p->rows, threads, 1);
       break;
     default: { /* reduce, scan: [outer, r, inner] */
       p->kind = op->code == WT_OP_REDUCE ? KIND_REDUCE : KIND_SCAN;
@@ -968,7 +977,9 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
       p->vbinary = wt_f32_vbinary_config(VARIANT);
       p->layernorm = wt_f32_layernorm_config(VARIANT);
       p->softmax = wt_f32_softmax_config(VARIANT);
-      split(p, numel_of(y) ? p->outer : 0, threads, 1);
+      p->chunk = threads > 1 && p->inner > CHUNK ? CHUNK : p->inner ? p->inner : 1;
+      p->rows = numel_of(y) ? p->outer * div_up(p->inner, p->chunk) : 0;
+      split(p, p->rows, threads, 1);
       break;
     }
   }
