@@ -175,7 +175,7 @@ function showSummary(model, failed) {
   }
   if (model) {
     const st = model.getMemoryStats();
-    pairs.push(['Plan', `${fmtBytes(model.plan.length)}; activations arena ${fmtBytes(st.arenaBytes)}, weights in wasm ${fmtBytes(st.weightBytes)}`]);
+    pairs.push(['Plan', `${fmtBytes(model.plan.length)}; in wasm: activations ${fmtBytes(st.arenaBytes)}, weights and kernel state ${fmtBytes(st.weightBytes)}`]);
     if (model.timings.convertMs !== undefined) pairs.push(['Converted in', fmtMs(model.timings.convertMs)]);
     pairs.push(['Loaded in', fmtMs(model.timings.loadMs)]);
   }

@@ -5,7 +5,9 @@
 //   const model = await rt.loadModel(file, { onProgress: (p) => console.log(p.stage, p.loaded, p.total) });
 //   const [y] = await model.forward([{ data: new Float32Array(1 * 3 * 224 * 224), shape: [1, 3, 224, 224] }]);
 //   // y: {data: Float32Array, shape: [1, 1000], dtype: 'float32'}
-//   model.getMemoryStats(); await model.profile(); model.dispose();
+//   model.getMemoryStats();  // {wasmBytes: the module's memory, arenaBytes: activations, weightBytes: the
+//                            //  rest the model holds: weights as packed at load, per-op scratch, thread pool}
+//   await model.profile(); model.dispose();
 //
 // .pt / .pt2 files go through the converter worker (Pyodide + the wasm_torch wheel), .wtm plans load
 // directly (Pyodide never starts). Converted plans are cached in IndexedDB under (SHA-256 of the source
