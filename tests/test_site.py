@@ -32,10 +32,11 @@ MODELS = ["resnet18", "mobilenet_v2", "bert_tiny", "lstm2"]
 
 @pytest.fixture(scope="module")
 def site(site_dist: str) -> dict[str, str]:
-    shutil.copy(ROOT / "tests" / "browser" / "api_test.html", Path(site_dist) / "api_test.html")
+    for page in ("api_test.html", "wtm_only.html"):
+        shutil.copy(ROOT / "tests" / "browser" / page, Path(site_dist) / page)
     isolated, url = serve_in_thread(site_dist, isolate=True)
     plain, plain_url = serve_in_thread(site_dist, isolate=False)
-    yield {"dir": site_dist, "url": url, "plain": plain_url}
+    yield {"dir": site_dist, "url": url, "plain": plain_url, "server": isolated}
     isolated.shutdown()
     plain.shutdown()
 
@@ -232,6 +233,21 @@ def test_serve_without_a_site_says_how_to_build_one(tmp_path, capsys):
     assert main(["serve", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path) in err and "tools/build_site.py" in err
+
+
+def test_a_wtm_page_never_fetches_pyodide(site, drv):
+    assert main(["convert", str(SAMPLE), "-o", str(Path(site["dir"]) / "sample.wtm")]) == 0
+    drv.get("about:blank")
+    site["server"].served.clear()
+    drv.get(site["url"] + "wtm_only.html")
+    r = wait_for(drv, "window.RESULT", 60)
+    assert "error" not in r, r.get("error")
+    assert r["source"] == "wtm" and r["converterStarted"] is False
+    x = np.zeros((1, 3, 32, 32), np.float32)
+    assert_outputs([{"shape": [1, 10], "data": r["y"]}], [sample_torch(x)], ".wtm only")
+    fetched = [path for path, _ in site["server"].served]
+    assert "/kernels/wasm-torch-kernels.wasm" in fetched
+    assert not [p for p in fetched if p.startswith(("/pyodide/", "/wheels/")) or "converter" in p], fetched
 
 
 def test_scripted_model_with_input_specs_and_a_weights_file(site, drv, tmp_path):
