@@ -32,7 +32,7 @@ MODELS = ["resnet18", "mobilenet_v2", "bert_tiny", "lstm2"]
 
 @pytest.fixture(scope="module")
 def site(site_dist: str) -> dict[str, str]:
-    for page in ("api_test.html", "wtm_only.html"):
+    for page in ("api_test.html", "load_only.html"):
         shutil.copy(ROOT / "tests" / "browser" / page, Path(site_dist) / page)
     isolated, url = serve_in_thread(site_dist, isolate=True)
     plain, plain_url = serve_in_thread(site_dist, isolate=False)
@@ -235,19 +235,31 @@ def test_serve_without_a_site_says_how_to_build_one(tmp_path, capsys):
     assert str(tmp_path) in err and "tools/build_site.py" in err
 
 
-def test_a_wtm_page_never_fetches_pyodide(site, drv):
-    assert main(["convert", str(SAMPLE), "-o", str(Path(site["dir"]) / "sample.wtm")]) == 0
+def load_only(drv: Any, site: dict[str, Any], query: str) -> tuple[dict[str, Any], list[str]]:
+    """A fresh page loads one file and runs it on zeros; returns its result and the paths it fetched."""
     drv.get("about:blank")
     site["server"].served.clear()
-    drv.get(site["url"] + "wtm_only.html")
-    r = wait_for(drv, "window.RESULT", 60)
+    drv.get(site["url"] + "load_only.html?" + query)
+    r = wait_for(drv, "window.RESULT", 120)
     assert "error" not in r, r.get("error")
+    assert_outputs([{"shape": [1, 10], "data": r["y"]}], [sample_torch(np.zeros((1, 3, 32, 32), np.float32))], query)
+    return r, [path for path, _ in site["server"].served]
+
+
+def no_pyodide(fetched: list[str]) -> bool:
+    return not [p for p in fetched if p.startswith(("/pyodide/", "/wheels/")) or "converter" in p]
+
+
+def test_wtm_and_cached_plans_never_fetch_pyodide(site, drv):
+    assert main(["convert", str(SAMPLE), "-o", str(Path(site["dir"]) / "sample.wtm")]) == 0
+    r, fetched = load_only(drv, site, "src=/sample.wtm")
     assert r["source"] == "wtm" and r["converterStarted"] is False
-    x = np.zeros((1, 3, 32, 32), np.float32)
-    assert_outputs([{"shape": [1, 10], "data": r["y"]}], [sample_torch(x)], ".wtm only")
-    fetched = [path for path, _ in site["server"].served]
-    assert "/kernels/wasm-torch-kernels.wasm" in fetched
-    assert not [p for p in fetched if p.startswith(("/pyodide/", "/wheels/")) or "converter" in p], fetched
+    assert "/kernels/wasm-torch-kernels.wasm" in fetched and no_pyodide(fetched), fetched
+
+    r, fetched = load_only(drv, site, "src=/samples/tiny_cnn.pt2&clear=1")
+    assert r["source"] == "converted" and "/pyodide/pyodide.asm.wasm" in fetched
+    r, fetched = load_only(drv, site, "src=/samples/tiny_cnn.pt2")  # a later visit: the plan cache
+    assert r["source"] == "cache" and r["converterStarted"] is False and no_pyodide(fetched), fetched
 
 
 def test_scripted_model_with_input_specs_and_a_weights_file(site, drv, tmp_path):
