@@ -80,6 +80,7 @@ class IntArith(torch.nn.Module):
         return (i + j, i - 2 * j, i * j, i // j, torch.div(i, j, rounding_mode="trunc"), i % j, torch.fmod(i, j),
                 i / j, i * 2.5, torch.maximum(i, j), torch.minimum(i, j * 3), -i, i.abs(), i.sign(), i & j, i | 6,
                 i ^ j, ~i, torch.add(i, j, alpha=3), torch.sub(i, j, alpha=-2), i ** 2, 3 - i, 7 // j, i.sum(),
+                i.clamp(-3, 20), i.clamp(max=j), i.clamp(min=0),
                 i.sum(-1), i.prod(0), i.amax(-1), i.argmin(0), torch.cumsum(i, -1), (i > 0).sum(), i.float(),
                 (i * 1.7).long(), i.bool())
 

@@ -16,7 +16,7 @@ passes/lower_wasm.py through LOWER. Values may be float32, int64 or bool (stored
     prelu                            CLAMP, CLAMP, BINARY mul, BINARY add
     where, masked_fill, tril/triu    WHERE (numbers become rank-0 constants; tril/triu of a constant
                                      is folded)
-    clamp with tensor bounds         BINARY max / min
+    clamp with tensor bounds         BINARY max / min (ELEMWISE on int64)
     _to_copy                         CAST (float32, int64, bool; also int32, uint8, float64, float16)
     sum mean prod amax amin max/min(dim) argmax argmin var std linalg_vector_norm logsumexp any
     all                              REDUCE over one run of dims (a TRANSPOSE first when the
@@ -337,19 +337,24 @@ def _triangle(c: lw._Ctx, n: Node) -> None:
 
 
 def _clamp(c: lw._Ctx, n: Node, fallback: Callable) -> None:
+    """Tensor bounds or an int64 input: max then min (BINARY for float32, ELEMWISE otherwise)."""
     a = n.args
     bounds = [a.get("min"), a.get("max")]
-    if not any(isinstance(b, Ref) for b in bounds):
-        fallback(c, n)
-        return
-    x = c.tensor(a["self"], "self", "clamp")
     out = _out(c, n)
+    f32 = _dtype(c, out) == "float32" and _all_f32_refs(c, a["self"], *bounds)
+    if f32 and not any(isinstance(b, Ref) for b in bounds):
+        fallback(c, n)  # number bounds: CLAMP, fusable into the op before
+        return
+    x = c.tensor(a["self"], "self", "clamp") if f32 else a["self"]
     for op, bound in (("maximum", bounds[0]), ("minimum", bounds[1])):
         if bound is None:
             continue
         last = op == "minimum" or bounds[1] is None
-        target = out if last else _new(c, out, _shape(c, out), "float32")
-        x = _binary_f32(c, n, op, x, _f32_or_number(c, bound, op, "clamp"), target)
+        target = out if last else _new(c, out, _shape(c, out), _dtype(c, out))
+        if f32:
+            x = _binary_f32(c, n, op, x, _f32_or_number(c, bound, op, "clamp"), target)
+        else:
+            x = _elemwise(c, n, op, x, bound, target, _dtype(c, out))
 
 
 def _to_copy(c: lw._Ctx, n: Node) -> None:
