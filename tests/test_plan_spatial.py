@@ -146,7 +146,11 @@ def test_upsample_matches_torch(tmp_path, size):
                 F.interpolate(h, scale_factor=(1.4, 0.7), mode="bilinear"),
                 F.interpolate(s, scale_factor=3.0), F.interpolate(s, size=5),
                 F.interpolate(s, size=11, mode="linear", align_corners=True),
-                F.interpolate(s, scale_factor=1.7, mode="linear"))
+                F.interpolate(s, scale_factor=1.7, mode="linear"),
+                F.interpolate(h, scale_factor=1.5, mode="nearest-exact"),
+                F.interpolate(x, size=(5, 3), mode="nearest-exact"),
+                F.interpolate(s, scale_factor=2.3, mode="nearest-exact"),
+                F.interpolate(s, size=4, mode="nearest-exact"))
 
     _run(tmp_path, Fn(fn, conv=conv), torch.randn(2, 2, *size), torch.randn(3, 4, size[1] + 1))
 
@@ -203,7 +207,7 @@ _BAD = [
     (OpCode.PAD, _PAD[:16] + (1, 0), "pads of dim 7 beyond rank 4"),
     (OpCode.MAX_POOL2D_INDICES, (0, 2, 2, 2, 0, 0, 1, 1, 0), "kernel 0 out of range"),
     (OpCode.MAX_POOL2D_INDICES, (2, 2, 1, 2, 0, 0, 1, 1, 0), "the output has shape"),
-    (OpCode.UPSAMPLE2D, (8, 0.5, 0.5), "unknown flags 0x8"),
+    (OpCode.UPSAMPLE2D, (32, 0.5, 0.5), "unknown flags 0x20"),
     (OpCode.UPSAMPLE2D, (2, -1.0, 0.5), "scale -1 is not"),
     (OpCode.GROUP_NORM, (3, 3, 1e-5), "3 groups do not divide 4 channels"),
     (OpCode.GROUP_NORM, (1, 2, 1e-5), "3 inputs, the flags 0x1 call for 2"),

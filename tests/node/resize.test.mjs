@@ -1,5 +1,5 @@
 // f32-resize family: the tap arithmetic (wt_resize_taps) against a float32 JS oracle of torch's CPU
-// upsample index math, and NHWC nearest/bilinear images through the scalar twin (variant 0) and the
+// upsample index math (nearest, nearest-exact, linear), and NHWC nearest/bilinear images through the scalar twin (variant 0) and the
 // wasmsimd kernel (variant 1), bit for bit against each other and against a float64 oracle. Odd
 // sizes and channel counts cover every c8/c4/tail split; sentinels around every output catch
 // writes outside it. Both module variants (st, mt).
@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadKernels, rng, unloadKernels } from './load_kernels.mjs';
 
-const ALIGN = 1, LINEAR = 2, SHORTCUT = 4;
-const FLAGS = [0, SHORTCUT, LINEAR, LINEAR | ALIGN];
+const ALIGN = 1, LINEAR = 2, SHORTCUT = 4, EXACT = 8, FMA = 16;
+const FLAGS = [0, SHORTCUT, EXACT, EXACT | FMA, LINEAR, LINEAR | ALIGN];
 const SIZES = [[1, 1], [1, 5], [3, 3], [3, 6], [3, 7], [7, 2], [7, 17], [5, 14], [2, 1]];
 const CHANNELS = [1, 3, 4, 7, 8, 9, 17, 33];
 const PAD = 8;
@@ -21,7 +21,12 @@ function tapOracle(flags, scale, inn, out, i) {
   if (!(flags & LINEAR)) {
     if ((flags & SHORTCUT) && (out === inn || out === 2 * inn)) return [out === inn ? i : i >> 1, null, 1, 0];
     const s = scale > 0 ? scale : f(inn / out);
-    const i0 = Math.min(Math.floor(f(i * s)), last);
+    let src = f(i * s);
+    if (flags & EXACT) {  // one rounding of s * (i + 0.5) - 0.5 (FMA), or two
+      src = flags & FMA ? f(s * (i + 0.5) - 0.5) : f(f(s * (i + 0.5)) - 0.5);
+      src = f(Math.max(src, 0) + 0.5);
+    }
+    const i0 = Math.min(Math.floor(src), last);
     return [i0, i0, 1, 0];
   }
   if (out === inn) return [i, i, 1, 0];

@@ -26,7 +26,15 @@ wt_resize_tap wt_resize_tap_of(uint32_t flags, float scale, size_t in, size_t ou
       return t;
     }
     const float s = scale > 0.0f ? scale : (float)in / (float)out;
-    const int64_t src = (int64_t)floorf((float)i * s);
+    int64_t src;
+    if (flags & WT_RESIZE_EXACT) {
+      float f = flags & WT_RESIZE_FMA ? (float)((double)s * ((double)i + 0.5) - 0.5)
+                                      : s * ((float)i + 0.5f) - 0.5f;
+      f = f < 0.0f ? 0.0f : f;
+      src = (int64_t)floorf(f + 0.5f);
+    } else {
+      src = (int64_t)floorf((float)i * s);
+    }
     t.i0 = t.i1 = (int32_t)(src < last ? src : last);
     return t;
   }

@@ -6,6 +6,8 @@
  * weights (a wt_resize_tap), computed once at load in float32 the way torch does (its "opmath"):
  *   nearest   src = min(floor(i * s), in - 1), s = scale (1 / scale_factor) if given, else in / out;
  *             the 2-d kernel's shortcut (WT_RESIZE_SHORTCUT): out == in copies, out == 2 in halves
+ *   nearest-exact (WT_RESIZE_EXACT)  src = min(floor(max(s * (i + 0.5) - 0.5, 0) + 0.5), in - 1),
+ *             s * (i + 0.5) - 0.5 rounded once (WT_RESIZE_FMA: torch's 1-d kernel) or twice (2-d)
  *   linear    out == in copies; align_corners: src = i * (in - 1) / (out - 1) (0 when out == 1);
  *             else src = max(s * (i + 0.5) - 0.5, 0); i0 = min(floor(src), in - 1),
  *             i1 = i0 + (i0 < in - 1), l1 = clamp(src - i0, 0, 1), l0 = 1 - l1
@@ -18,6 +20,8 @@
 #define WT_RESIZE_ALIGN_CORNERS 1u
 #define WT_RESIZE_LINEAR 2u   /* else nearest */
 #define WT_RESIZE_SHORTCUT 4u /* nearest only */
+#define WT_RESIZE_EXACT 8u    /* nearest-exact */
+#define WT_RESIZE_FMA 16u     /* nearest-exact: one rounding */
 
 typedef struct wt_resize_tap {
   int32_t i0, i1;

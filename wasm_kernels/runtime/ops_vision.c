@@ -382,7 +382,8 @@ static int check_upsample(const wt_plan* plan, const wt_op* op, char* detail, si
   const wt_value* x = &plan->values[op->in[0]];
   const wt_value* y = &plan->values[op->out[0]];
   const uint32_t flags = wt_plan_u32(op->attrs);
-  if (flags & ~(WT_RESIZE_ALIGN_CORNERS | WT_RESIZE_LINEAR | WT_RESIZE_SHORTCUT))
+  if (flags & ~(WT_RESIZE_ALIGN_CORNERS | WT_RESIZE_LINEAR | WT_RESIZE_SHORTCUT | WT_RESIZE_EXACT |
+                WT_RESIZE_FMA))
     return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
   for (int i = 0; i < 2; i++) {
     const float scale = wt_plan_f32(op->attrs + 4 + 4 * i);
