@@ -148,7 +148,9 @@ class Casts(torch.nn.Module):
         return (x.long(), x.bool(), i.float(), i.bool(), m.float(), m.long(), (x * 1e3).long().float(),
                 x.to(torch.float32), i.to(torch.int64), m.to(torch.bool), x.type_as(i), i.type_as(x),
                 x.int(), x.double(), (x * 1e3).half(), x.half().float(), x.abs().to(torch.uint8), i.int(),
-                i.to(torch.uint8), m.double(), i.int().long(), x.double().long(), (x * 1e-6).half())
+                i.to(torch.uint8), m.double(), i.int().long(), x.double().long(), (x * 1e-6).half(),
+                x.int() > 2, x.abs().to(torch.uint8).sum(-1), torch.arange(5, dtype=torch.uint8) == 2,
+                i.int().transpose(0, -1), i.to(torch.uint8)[..., :1])
 
 
 @pytest.mark.parametrize("shape", [(1,), (3, 17), (2, 3, 4)])

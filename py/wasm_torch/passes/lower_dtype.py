@@ -81,11 +81,17 @@ def _shape(c: lw._Ctx, name: str) -> tuple[int, ...]:
     return c.extra[name] if name in c.extra else tuple(c.g.values[name].shape)
 
 
-def _operand(c: lw._Ctx, ref: Any, what: str, op: str) -> str:
-    """A tensor operand of any plan dtype, in torch's layout."""
+def _operand(c: lw._Ctx, n: Node, ref: Any, what: str) -> str:
+    """A tensor operand in a dtype the ops compute in (torch's layout): int32 and uint8 values as
+    int64 copies (exact), float64 and float16 rejected."""
     if not isinstance(ref, Ref):
-        raise lw._Reject(f"{op} ({what} is not a tensor)")
-    return c.value(ref, what, op)
+        raise lw._Reject(f"{n.op} ({what} is not a tensor)")
+    name = c.value(ref, what, n.op)
+    if _dtype(c, name) in ("int32", "uint8"):
+        return _cast(c, n, name, "int64")
+    if _dtype(c, name) not in COMPUTE:
+        raise lw._Reject(f"{n.op} ({what} is {_dtype(c, name)})")
+    return name
 
 
 def _new(c: lw._Ctx, base: str, shape: tuple[int, ...], dtype: str) -> str:
@@ -129,6 +135,7 @@ def _promote(c: lw._Ctx, op: str, operands: list[Any]) -> str:
     lifts the category)."""
     tensors = [c.g.values[v.name].dtype if isinstance(v, Ref) else _dtype(c, v) for v in operands
                if isinstance(v, (Ref, str))]
+    tensors = ["int64" if d in ("int32", "uint8") else d for d in tensors]  # computed as int64 copies
     bad = [d for d in tensors if d not in COMPUTE]
     if bad:
         raise lw._Reject(f"{op} ({bad[0]} operand)")
@@ -145,7 +152,7 @@ def _as(c: lw._Ctx, n: Node, v: Any, what: str, dtype: str) -> str:
     if isinstance(v, str):
         return _cast(c, n, v, dtype)
     if isinstance(v, Ref):
-        return _cast(c, n, _operand(c, v, what, n.op), dtype)
+        return _cast(c, n, _operand(c, n, v, what), dtype)
     if not _number(v) or (isinstance(v, float) and math.isnan(v) and dtype != "float32"):
         raise lw._Reject(f"{n.op} ({what} is {v!r})")
     return _scalar(c, v, dtype)
@@ -251,13 +258,13 @@ def _map(c: lw._Ctx, n: Node) -> None:
         _emit(c, OpCode.UNARY, n, [c.tensor(x, "self", op)], out, (_VUNARY["sign"], 0.0, 0.0))
         return
     if op == "logical_not":
-        name = _cast(c, n, _operand(c, x, "self", op), "bool")
+        name = _cast(c, n, _operand(c, n, x, "self"), "bool")
     elif op in _MAP_FLOAT:
-        name = _cast(c, n, _operand(c, x, "self", op), "float32")
+        name = _cast(c, n, _operand(c, n, x, "self"), "float32")
     elif dtype not in ("int64", "bool") or (dtype == "bool" and op != "bitwise_not"):
         raise lw._Reject(f"{op} (self is {dtype or 'not a tensor'})")
     else:
-        name = _operand(c, x, "self", op)
+        name = _operand(c, n, x, "self")
     _emit(c, OpCode.MAP, n, [name], out, (_MAP[op],))
 
 
@@ -312,13 +319,13 @@ def _where(c: lw._Ctx, n: Node) -> None:
         cond, x, y = a["condition"], a["self"], a["other"]
     out = _out(c, n)
     dtype = _dtype(c, out)
-    mask = _cast(c, n, _operand(c, cond, "condition", n.op), "bool")
+    mask = _cast(c, n, _operand(c, n, cond, "condition"), "bool")
     _emit(c, OpCode.WHERE, n, [mask, _as(c, n, x, "self", dtype), _as(c, n, y, "other", dtype)], out)
 
 
 def _triangle(c: lw._Ctx, n: Node) -> None:
     """tril/triu: x where the constant mask of the last two dims is set, else 0."""
-    x = _operand(c, n.args["self"], "self", n.op)
+    x = _operand(c, n, n.args["self"], "self")
     shape = _shape(c, x)
     if len(shape) < 2:
         raise lw._Reject(f"{n.op} (rank {len(shape)})")
@@ -358,9 +365,7 @@ def _clamp(c: lw._Ctx, n: Node, fallback: Callable) -> None:
 
 
 def _to_copy(c: lw._Ctx, n: Node) -> None:
-    x = n.args["self"]
-    dtype = c.g.values[x.name].dtype if isinstance(x, Ref) else ""
-    x = x.name if dtype in DTYPES and dtype != "float32" else _operand(c, x, "self", "_to_copy")
+    x = c.value(n.args["self"], "self", "_to_copy")  # any stored dtype: CAST reads them all
     out = _out(c, n, 0, DTYPES)
     if _dtype(c, x) == _dtype(c, out):
         _emit(c, OpCode.RESHAPE, n, [x], out)
@@ -420,7 +425,7 @@ def _glu(c: lw._Ctx, n: Node) -> None:
 
 
 def _count_nonzero(c: lw._Ctx, n: Node) -> None:
-    x = _cast(c, n, _operand(c, n.args["self"], "self", n.op), "bool")
+    x = _cast(c, n, _operand(c, n, n.args["self"], "self"), "bool")
     x = _cast(c, n, x, "int64")
     _reduce_to(c, n, "sum", x, _reduce_dims(n.args.get("dim"), len(_shape(c, x))), _out(c, n))
 
@@ -463,7 +468,7 @@ def _reduce_to(c: lw._Ctx, n: Node, op: str, x: str, dims: list[int], output: st
 def _reduce(c: lw._Ctx, n: Node) -> None:
     a = n.args
     out = _out(c, n)
-    x = _operand(c, a["self"], "self", n.op)
+    x = _operand(c, n, a["self"], "self")
     rank = len(_shape(c, x))
     dims = _reduce_dims(a.get("dim"), rank)
     op, p = n.op, 0.0
@@ -485,7 +490,7 @@ def _reduce(c: lw._Ctx, n: Node) -> None:
 def _extremum_dim(c: lw._Ctx, n: Node) -> None:
     """max/min along a dim: values and indices, two REDUCE ops."""
     a = n.args
-    x = _operand(c, a["self"], "self", n.op)
+    x = _operand(c, n, a["self"], "self")
     dims = _reduce_dims(a["dim"], len(_shape(c, x)))
     values, indices = _out(c, n, 0), _out(c, n, 1)
     _reduce_to(c, n, "amax" if n.op == "max" else "amin", x, dims, values)
@@ -494,7 +499,7 @@ def _extremum_dim(c: lw._Ctx, n: Node) -> None:
 
 def _scan(c: lw._Ctx, n: Node) -> None:
     out = _out(c, n)
-    x = _cast(c, n, _operand(c, n.args["self"], "self", n.op), _dtype(c, out))
+    x = _cast(c, n, _operand(c, n, n.args["self"], "self"), _dtype(c, out))
     rank = len(_shape(c, x))
     if rank == 0:
         _emit(c, OpCode.RESHAPE, n, [x], out)
@@ -525,7 +530,7 @@ def _softmax(c: lw._Ctx, n: Node) -> None:
 
 def _topk_to(c: lw._Ctx, n: Node, k: int, dim: int, largest: bool, values: str, indices: str) -> None:
     """TOPK over `dim`: TRANSPOSEs swap it with the last dim around the op when it is not last."""
-    x = _operand(c, n.args["self"], "self", n.op)
+    x = _operand(c, n, n.args["self"], "self")
     shape = _shape(c, x)
     if not shape or _dtype(c, x) not in ("float32", "int64") or len(shape) > lt.MAX_RANK:
         raise lw._Reject(f"{n.op} ({_dtype(c, x)} rank-{len(shape)} input)")

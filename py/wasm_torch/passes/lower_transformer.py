@@ -78,9 +78,9 @@ def _embedding(c: lw._Ctx, n: Node) -> None:
 
 def _fold(c: lw._Ctx, n: Node, values: list[Any]) -> None:
     meta = c.g.values[n.outputs[0]]
-    if meta.dtype not in ("float32", "int64", "bool") or len(values) > MAX_FOLDED:
+    fmt = {"float32": "f", "int64": "q", "bool": "?", "int32": "i", "uint8": "B"}.get(meta.dtype)
+    if fmt is None or len(values) > MAX_FOLDED:
         raise lw._Reject(f"{n.op} ({meta.dtype}, {len(values)} elements)")
-    fmt = {"float32": "f", "int64": "q", "bool": "?"}[meta.dtype]
     data = struct.pack(f"<{len(values)}{fmt}", *values)
     c.folded[n.outputs[0]] = TensorData(meta.dtype, tuple(meta.shape), data, name=n.outputs[0])
 
@@ -91,7 +91,7 @@ def _arange(c: lw._Ctx, n: Node) -> None:
     if not all(_number(v) for v in (start, end, step)) or step == 0:
         raise lw._Reject("arange (bounds are not numbers)")
     count = math.prod(c.g.values[n.outputs[0]].shape)
-    integer = c.g.values[n.outputs[0]].dtype == "int64"
+    integer = c.g.values[n.outputs[0]].dtype in ("int64", "int32", "uint8")
     _fold(c, n, [int(start + i * step) if integer else start + i * step for i in range(count)])
 
 

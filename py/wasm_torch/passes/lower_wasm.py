@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import UnsupportedError
 from ..ir import Graph, Node, Ref
-from ..plan import GEMM_FLAG_KN, MAX_RANK, OpCode, PlanOp
+from ..plan import DTYPE_CODES, GEMM_FLAG_KN, MAX_RANK, OpCode, PlanOp
 from .layout import NHWC_TO_NCHW
 
 
@@ -73,8 +73,8 @@ class _Ctx:
         return ref.name
 
     def value(self, ref: Any, what: str, op: str) -> str:
-        """A tensor operand of any plan dtype: int64 and bool as they are, float32 as `tensor`."""
-        if isinstance(ref, Ref) and self.g.values[ref.name].dtype in ("int64", "bool"):
+        """A tensor operand of any plan dtype: float32 as `tensor` gives it, the others as they are."""
+        if isinstance(ref, Ref) and self.g.values[ref.name].dtype in DTYPE_CODES.keys() - {"float32"}:
             return ref.name
         return self.tensor(ref, what, op)
 
