@@ -301,3 +301,68 @@ for (const variant of ['st', 'mt']) {
     }
   });
 }
+
+// ---- argmax pooling (max_pool2d_with_indices) -------------------------------------------------------
+
+// torch's CPU loop: the index starts at the first in-window position (even out of range when the
+// window is all padding), the value at -inf; a tap wins when it is greater or NaN.
+function argmaxRef(x, [c, h, w], { kh, kw, sh, sw, ph, pw, dh, dw }, oh, ow) {
+  const val = new Float32Array(c * oh * ow), idx = new Int32Array(c * oh * ow);
+  for (let ch = 0; ch < c; ch++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++) {
+        let hs = i * sh - ph, ws = j * sw - pw;
+        const he = Math.min(hs + (kh - 1) * dh + 1, h), we = Math.min(ws + (kw - 1) * dw + 1, w);
+        while (hs < 0) hs += dh;
+        while (ws < 0) ws += dw;
+        let m = -Infinity, k = hs * w + ws;
+        for (let y = hs; y < he; y += dh)
+          for (let xx = ws; xx < we; xx += dw) {
+            const v = x[(ch * h + y) * w + xx];
+            if (v > m || Number.isNaN(v)) { m = v; k = y * w + xx; }
+          }
+        val[(ch * oh + i) * ow + j] = m;
+        idx[(ch * oh + i) * ow + j] = k;
+      }
+  return { val, idx };
+}
+
+for (const variant of ['st', 'mt']) {
+  test(`f32 argmax pool: values and indices, wasmsimd == scalar twin == torch's loop (${variant})`, async () => {
+    const M = await loadKernels(variant);
+    try {
+      maxCases().forEach((cs, idx) => {
+        const { h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil, oh, ow } = cs;
+        const x = randomInput(5000 + idx, 1, c, h, w, idx % 5 === 0 ? 3 : 0);
+        if (idx % 3 === 0) x.forEach((v, i) => { x[i] = Math.round(v); });  // ties: the first wins
+        const ref = argmaxRef(x, [c, h, w], cs, oh, ow);
+        const xNhwc = nchwToNhwc(x, 1, c, h, w), count = oh * ow * c;
+        const pin = alloc(M, xNhwc.length * 4), pout = alloc(M, (count + 2 * PAD) * 4);
+        const pidx = alloc(M, (count + 2 * PAD) * 4);
+        const scratch = M._wt_f32_argmaxpool2d_scratch_size(kh, kw), ps = alloc(M, scratch);
+        M.HEAPF32.set(xNhwc, pin / 4);
+        const got = VARIANTS.map((v) => {
+          M.HEAPF32.fill(SENTINEL, pout / 4, pout / 4 + count + 2 * PAD);
+          M.HEAP32.fill(-7, pidx / 4, pidx / 4 + count + 2 * PAD);
+          M._wt_f32_argmaxpool2d_run(v, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil, pin, pout + 4 * PAD,
+            pidx + 4 * PAD, ps);
+          for (let i = 0; i < PAD; i++)
+            if (M.HEAPF32[pout / 4 + i] !== SENTINEL || M.HEAPF32[pout / 4 + PAD + count + i] !== SENTINEL
+              || M.HEAP32[pidx / 4 + i] !== -7 || M.HEAP32[pidx / 4 + PAD + count + i] !== -7)
+              assert.fail(`argmax ${describe(cs)} v${v}: wrote outside the outputs`);
+          return [M.HEAPF32.slice(pout / 4 + PAD, pout / 4 + PAD + count), M.HEAP32.slice(pidx / 4 + PAD, pidx / 4 + PAD + count)];
+        });
+        [pin, pout, pidx, ps].forEach((p) => M._wt_free(p));
+        for (let ch = 0; ch < c; ch++)
+          for (let i = 0; i < oh * ow; i++) {
+            const r = (ch * oh * ow) + i, o = i * c + ch;
+            for (const [v, [vals, inds]] of got.entries())
+              if (!Object.is(vals[o], ref.val[r]) || inds[o] !== ref.idx[r])
+                assert.fail(`argmax ${describe(cs)} v${v} [c${ch} p${i}]: ${vals[o]} @${inds[o]}, want ${ref.val[r]} @${ref.idx[r]}`);
+          }
+      });
+    } finally {
+      unloadKernels(M);
+    }
+  });
+}

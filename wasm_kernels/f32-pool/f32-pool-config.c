@@ -10,6 +10,7 @@ static const wt_pool_config pool_configs[WT_POOL_VARIANT_COUNT] = {
             .maxpool = wt_f32_maxpool_ukernel__scalar_c4,
             .avgpool = wt_f32_avgpool_ukernel__scalar_c4,
             .gavgpool = wt_f32_gavgpool_ukernel__scalar_c4,
+            .argmaxpool = wt_f32_argmaxpool_ukernel__scalar_c1,
             .name = "f32-pool-scalar-c4",
         },
     [WT_POOL_WASMSIMD] =
@@ -17,6 +18,7 @@ static const wt_pool_config pool_configs[WT_POOL_VARIANT_COUNT] = {
             .maxpool = wt_f32_maxpool_ukernel__wasmsimd_c16,
             .avgpool = wt_f32_avgpool_ukernel__wasmsimd_c16,
             .gavgpool = wt_f32_gavgpool_ukernel__wasmsimd_c16,
+            .argmaxpool = wt_f32_argmaxpool_ukernel__wasmsimd_c4,
             .name = "f32-pool-wasmsimd-c16",
         },
 };

@@ -246,3 +246,35 @@ void wt_f32_adaptive_maxpool2d_nhwc(const wt_pool_config* cfg, size_t batch, siz
   adaptive(cfg, 1, batch, input_height, input_width, channels, output_height, output_width, input,
            output, scratch);
 }
+
+size_t wt_f32_argmaxpool2d_nhwc_scratch_bytes(const wt_pool2d_params* p) {
+  return (size_t)p->kernel_height * p->kernel_width * (sizeof(const float*) + sizeof(int32_t));
+}
+
+void wt_f32_argmaxpool2d_nhwc_rows(const wt_pool_config* cfg, const wt_pool2d_params* p,
+                                   const float* input, size_t r0, size_t r1, float* output,
+                                   int32_t* indices, void* scratch) {
+  const size_t W = p->input_width, C = p->channels, OW = wt_pool2d_output_width(p);
+  const ptrdiff_t H = (ptrdiff_t)p->input_height, dh = p->dilation_height, dw = p->dilation_width;
+  const float** taps = scratch;
+  int32_t* index = (int32_t*)(taps + (size_t)p->kernel_height * p->kernel_width);
+  for (size_t oh = r0; oh < r1; oh++) {
+    ptrdiff_t h0 = (ptrdiff_t)(oh * p->stride_height) - (ptrdiff_t)p->padding_height;
+    const ptrdiff_t h_end = h0 + dh * ((ptrdiff_t)p->kernel_height - 1) + 1;
+    while (h0 < 0) h0 += dh;
+    const ptrdiff_t h1 = h_end < H ? h_end : H;
+    for (size_t ow = 0; ow < OW; ow++, output += C, indices += C) {
+      ptrdiff_t w0 = (ptrdiff_t)(ow * p->stride_width) - (ptrdiff_t)p->padding_width;
+      const ptrdiff_t w_end = w0 + dw * ((ptrdiff_t)p->kernel_width - 1) + 1;
+      while (w0 < 0) w0 += dw;
+      const ptrdiff_t w1 = w_end < (ptrdiff_t)W ? w_end : (ptrdiff_t)W;
+      size_t n = 0;
+      for (ptrdiff_t h = h0; h < h1; h += dh)
+        for (ptrdiff_t w = w0; w < w1; w += dw, n++) {
+          taps[n] = input + ((size_t)h * W + (size_t)w) * C;
+          index[n] = (int32_t)(h * (ptrdiff_t)W + w);
+        }
+      cfg->argmaxpool(n, C, taps, index, (int32_t)(h0 * (ptrdiff_t)W + w0), output, indices);
+    }
+  }
+}

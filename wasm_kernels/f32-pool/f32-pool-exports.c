@@ -93,3 +93,22 @@ EMSCRIPTEN_KEEPALIVE void wt_f32_adaptive_pool2d_run(int variant, int is_max, si
   else
     wt_f32_adaptive_avgpool2d_nhwc(cfg, n, h, w, c, oh, ow, input, output, scratch);
 }
+
+/* max_pool2d_with_indices of one image [h, w, c] -> output [oh, ow, c], int32 indices [oh, ow, c] */
+EMSCRIPTEN_KEEPALIVE size_t wt_f32_argmaxpool2d_scratch_size(uint32_t kh, uint32_t kw) {
+  const wt_pool2d_params p = params(1, 1, 1, 1, kh, kw, 1, 1, 0, 0, 1, 1, 0, 0, 0);
+  return wt_f32_argmaxpool2d_nhwc_scratch_bytes(&p);
+}
+
+EMSCRIPTEN_KEEPALIVE void wt_f32_argmaxpool2d_run(int variant, size_t h, size_t w, size_t c,
+                                                  uint32_t kh, uint32_t kw, uint32_t sh,
+                                                  uint32_t sw, uint32_t ph, uint32_t pw,
+                                                  uint32_t dh, uint32_t dw, uint32_t ceil_mode,
+                                                  const float* input, float* output,
+                                                  int32_t* indices, void* scratch) {
+  const wt_pool_config* cfg = wt_f32_pool_config(variant);
+  const wt_pool2d_params p = params(1, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode, 0, 0);
+  const size_t oh = wt_pool2d_output_height(&p);
+  if (cfg != NULL && oh != 0 && wt_pool2d_output_width(&p) != 0)
+    wt_f32_argmaxpool2d_nhwc_rows(cfg, &p, input, 0, oh, output, indices, scratch);
+}

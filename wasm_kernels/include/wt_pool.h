@@ -70,11 +70,26 @@ void wt_f32_gavgpool_ukernel__scalar_c4(size_t rows, size_t channels, const floa
 void wt_f32_gavgpool_ukernel__wasmsimd_c16(size_t rows, size_t channels, const float* input,
                                            size_t input_stride, float* output);
 
+/* Max pooling with the argmax (max_pool2d_with_indices), one output pixel: `taps` >= 0 input pixels
+ * input[t] (channels floats) with their flat indices index[t]; per channel the value starts at -inf
+ * and the index at `first` (torch's first in-window position), and a tap wins when it is greater
+ * or NaN (torch's CPU loop). output and output_index hold `channels` values. */
+typedef void (*wt_f32_argmaxpool_ukernel_fn)(size_t taps, size_t channels, const float** input,
+                                             const int32_t* index, int32_t first, float* output,
+                                             int32_t* output_index);
+void wt_f32_argmaxpool_ukernel__scalar_c1(size_t taps, size_t channels, const float** input,
+                                          const int32_t* index, int32_t first, float* output,
+                                          int32_t* output_index);
+void wt_f32_argmaxpool_ukernel__wasmsimd_c4(size_t taps, size_t channels, const float** input,
+                                            const int32_t* index, int32_t first, float* output,
+                                            int32_t* output_index);
+
 /* ---- kernel selection ----------------------------------------------------------------------- */
 typedef struct wt_pool_config {
   wt_f32_maxpool_ukernel_fn maxpool;
   wt_f32_avgpool_ukernel_fn avgpool;
   wt_f32_gavgpool_ukernel_fn gavgpool;
+  wt_f32_argmaxpool_ukernel_fn argmaxpool;
   const char* name;
 } wt_pool_config;
 
@@ -123,6 +138,14 @@ void wt_f32_maxpool2d_nhwc(const wt_pool_config* cfg, const wt_pool2d_params* p,
                            const float* input, float* output, void* scratch);
 void wt_f32_avgpool2d_nhwc(const wt_pool_config* cfg, const wt_pool2d_params* p,
                            const float* input, float* output, void* scratch);
+
+/* max_pool2d_with_indices of output rows [r0, r1) of one image [H, W, C]: output and indices point
+ * at row r0 ([rows, OW, C]); indices are flat h * W + w (int32: H * W fits). Scratch: the window's
+ * taps (wt_f32_argmaxpool2d_nhwc_scratch_bytes). */
+size_t wt_f32_argmaxpool2d_nhwc_scratch_bytes(const wt_pool2d_params* p);
+void wt_f32_argmaxpool2d_nhwc_rows(const wt_pool_config* cfg, const wt_pool2d_params* p,
+                                   const float* input, size_t r0, size_t r1, float* output,
+                                   int32_t* indices, void* scratch);
 
 /* adaptive_avg_pool2d(x, 1) / mean over H, W: input [batch, pixels, channels] -> [batch, channels].
  * No scratch. */

@@ -229,9 +229,12 @@ static int check_pool2d(const wt_plan* plan, const wt_op* op, char* detail, size
     return wt_check_fail(detail, size, WT_E_LIMIT, "indirection buffer above %u bytes", WT_VISION_MAX_SCRATCH);
   status = want_shape4(&plan->values[op->out[0]], x->dims[0], oh, ow, x->dims[3], detail, size);
   if (status != WT_OK || op->code != WT_OP_MAX_POOL2D_INDICES) return status;
-  /* the indices are torch's: NCHW, flat h * W + w; the scratch holds one pixel's */
-  if ((uint64_t)x->dims[3] * sizeof(int64_t) > WT_VISION_MAX_SCRATCH)
-    return wt_check_fail(detail, size, WT_E_LIMIT, "%u channels above the limit", x->dims[3]);
+  /* the indices are torch's: NCHW, flat h * W + w (int32 in the kernel); the scratch holds a row */
+  if (ow * x->dims[3] * sizeof(int32_t) > WT_VISION_MAX_SCRATCH)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "an output row above %u bytes", WT_VISION_MAX_SCRATCH);
+  if ((uint64_t)x->dims[1] * x->dims[2] > INT32_MAX)
+    return wt_check_fail(detail, size, WT_E_LIMIT, "%u x %u pixels above the index range", x->dims[1],
+                         x->dims[2]);
   const wt_value* idx = &plan->values[op->out[1]];
   if (idx->dtype != WT_DTYPE_I64)
     return wt_check_fail(detail, size, WT_E_OPERANDS, "the indices output must be int64");
@@ -486,6 +489,8 @@ typedef struct vstate {
 } vstate;
 
 
+static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+
 static void task_range(const vstate* st, size_t task, size_t* u0, size_t* u1) {
   *u0 = task * st->units / st->tasks;
   *u1 = (task + 1) * st->units / st->tasks;
@@ -627,46 +632,22 @@ static void add_clamp_task(void* context, size_t task) {
   }
 }
 
-/* Units are output rows (n, oh). torch's CPU kernel: the first tap of the window (after the
- * padding) is the initial index, the value -inf; a tap wins when greater or NaN. The scratch holds
- * the C indices of the current pixel, scattered to the NCHW indices after the window. */
+/* Units are output rows (n, oh): the f32-pool argmax kernel writes the row's values and int32
+ * indices ([OW, C], in the scratch after the kernel's taps), which go to torch's NCHW int64. */
 static void maxpool_indices_task(void* context, size_t task) {
   const wt_step* s = context;
   const vstate* st = s->params;
-  const wt_pool2d_params* p = &st->pool;
-  const size_t C = st->c, H = st->h, W = st->w, OH = st->oh, OW = st->ow;
-  int64_t* best = task_scratch(s, task);
+  const size_t C = st->c, OH = st->oh, OW = st->ow;
+  uint8_t* scratch = task_scratch(s, task);
+  int32_t* row = (int32_t*)(scratch + align64(wt_f32_argmaxpool2d_nhwc_scratch_bytes(&st->pool)));
   size_t u0, u1;
   task_range(st, task, &u0, &u1);
   for (size_t u = u0; u < u1; u++) {
     const size_t n = u / OH, oh = u % OH;
-    const float* x = st->x + n * H * W * C;
-    ptrdiff_t h0 = (ptrdiff_t)(oh * p->stride_height) - (ptrdiff_t)p->padding_height;
-    const ptrdiff_t h_end = h0 + (ptrdiff_t)(p->dilation_height * (p->kernel_height - 1) + 1);
-    while (h0 < 0) h0 += p->dilation_height;
-    const ptrdiff_t h1 = h_end < (ptrdiff_t)H ? h_end : (ptrdiff_t)H;
-    for (size_t ow = 0; ow < OW; ow++) {
-      ptrdiff_t w0 = (ptrdiff_t)(ow * p->stride_width) - (ptrdiff_t)p->padding_width;
-      const ptrdiff_t w_end = w0 + (ptrdiff_t)(p->dilation_width * (p->kernel_width - 1) + 1);
-      while (w0 < 0) w0 += p->dilation_width;
-      const ptrdiff_t w1 = w_end < (ptrdiff_t)W ? w_end : (ptrdiff_t)W;
-      float* y = st->y + (u * OW + ow) * C;
-      for (size_t c = 0; c < C; c++) {
-        y[c] = -INFINITY;
-        best[c] = (int64_t)h0 * (int64_t)W + w0;
-      }
-      for (ptrdiff_t h = h0; h < h1; h += p->dilation_height)
-        for (ptrdiff_t w = w0; w < w1; w += p->dilation_width) {
-          const float* v = x + ((size_t)h * W + (size_t)w) * C;
-          const int64_t index = (int64_t)h * (int64_t)W + w;
-          for (size_t c = 0; c < C; c++)
-            if (v[c] > y[c] || v[c] != v[c]) {
-              y[c] = v[c];
-              best[c] = index;
-            }
-        }
-      for (size_t c = 0; c < C; c++) st->indices[((n * C + c) * OH + oh) * OW + ow] = best[c];
-    }
+    wt_f32_argmaxpool2d_nhwc_rows(st->pcfg, &st->pool, st->x + n * st->h * st->w * C, oh, oh + 1,
+                                  st->y + u * OW * C, row, scratch);
+    for (size_t ow = 0; ow < OW; ow++)
+      for (size_t c = 0; c < C; c++) st->indices[((n * C + c) * OH + oh) * OW + ow] = row[ow * C + c];
   }
 }
 
@@ -833,7 +814,6 @@ WT_VISION_RUN(run_conv_transpose, conv_transpose_task)
 
 /* ---- build ----------------------------------------------------------------------------------- */
 
-static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
 static size_t split(size_t units, size_t threads) { return units < threads ? units : threads; }
 
@@ -1105,8 +1085,9 @@ int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const 
     case WT_OP_MAX_POOL2D_INDICES:
       pool_params(op, x, &g.pool);
       g.indices = (int64_t*)(arena + plan->values[op->out[1]].offset);
+      g.pcfg = wt_f32_pool_config(WT_VISION_POOL);
       g.units = g.n * g.oh;
-      scratch = g.c * sizeof(int64_t);
+      scratch = align64(wt_f32_argmaxpool2d_nhwc_scratch_bytes(&g.pool)) + (uint64_t)g.ow * g.c * sizeof(int32_t);
       run = run_maxpool_indices;
       break;
     case WT_OP_CONV_TRANSPOSE2D:
