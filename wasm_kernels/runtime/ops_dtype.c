@@ -3,7 +3,8 @@
  * strides with mergeable dims folded, reduction [outer, r, inner]) so forward only loops. Integer
  * division by zero fails forward with WT_E_INPUT (torch raises; a wasm i64.div would trap), and
  * INT64_MIN / -1 wraps as torch's CPU kernels do. CAST also reads and writes int32, uint8,
- * float64 and float16 (values only casts and copies touch). */
+ * float64 and float16 (values only casts, copies and WHERE touch). TOPK keeps its heap in its own
+ * indices output, so no op here needs scratch. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ struct dt_params {
   size_t ydims[MAX_RANK];
   size_t strides[MAX_OPERANDS][MAX_RANK];
   size_t esize[MAX_OPERANDS], ysize;
-  size_t rows, block, tasks;    /* tasks: blocks of units (elementwise) or outer slices (reduce) */
+  size_t rows, block, tasks;    /* `rows` units (see chunk; topk: rows), `block` per task */
   size_t chunk;                 /* broadcast: a unit is `chunk` elements of one innermost row;
                                    reduce, scan: `chunk` columns of one outer slice */
   size_t outer, r, inner;       /* reduce, scan */
