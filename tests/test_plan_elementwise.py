@@ -210,9 +210,12 @@ class Softmax(torch.nn.Module):
         return tuple(f(x, d) for d in range(x.dim()) for f in (torch.softmax, torch.log_softmax))
 
 
-@pytest.mark.parametrize("shape", [(5,), (3, 7), (2, 3, 5), (2, 3, 1, 4)])
+@pytest.mark.parametrize("shape", [(5,), (3, 7), (2, 3, 5), (2, 3, 1, 4), (3, 2, 4099)])
 def test_softmax_over_every_dim_matches_torch(tmp_path, shape):
-    _check(Softmax(), (torch.randn(shape) * 3,), tmp_path)
+    x = torch.randn(shape) * 3
+    x.view(-1)[::7] = -math.inf  # masked entries, as attention masks leave them
+    plan = _check(Softmax(), (x,), tmp_path)
+    assert (OpCode.SOFTMAX_DIM in _codes(plan)) == (len(shape) > 1) and OpCode.TRANSPOSE not in _codes(plan)
 
 
 class Creation(torch.nn.Module):
@@ -243,7 +246,7 @@ def test_integer_division_by_zero_fails_forward(tmp_path):
 class Mixed(torch.nn.Module):
     def forward(self, x, i):
         return ((x > 0) & (i > 0), torch.linalg.vector_norm(x, 3, 1), torch.where(x > 0, x, 0.0), x.cumsum(0),
-                x.isnan(), *torch.topk(x, 2))
+                x.isnan(), *torch.topk(x, 2), torch.softmax(x, 0))
 
 
 def _int_value(plan, op):
@@ -269,6 +272,8 @@ BAD_FIELDS = {
     "topk k": (OpCode.TOPK, lambda plan, op: setattr(op, "params", (9, 1)),
                "k = 9 of a rank-2 input whose last dim is 3"),
     "topk flags": (OpCode.TOPK, lambda plan, op: setattr(op, "params", (2, 6)), "unknown flags 0x6"),
+    "softmax dim": (OpCode.SOFTMAX_DIM, lambda plan, op: setattr(op, "params", (2, 0)),
+                    "dim 2 / flags 0x0 invalid for rank 2"),
 }
 
 

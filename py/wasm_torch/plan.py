@@ -90,6 +90,7 @@ class OpCode(enum.IntEnum):
     REDUCE = 54      # y = reduce x over dims [start, end); params (op, start, end, p)
     SCAN = 55        # cumsum/cumprod along dim; params (op, dim)
     TOPK = 56        # (1.6) the k best of the last dim, sorted -> values, int64 indices; params (k, flags: 1 = largest)
+    SOFTMAX_DIM = 57  # (1.6) (log_)softmax over any dim; params (dim, flags: 1 = log_softmax)
     # 70..89: more vision ops (since 1.5; passes/lower_spatial.py); NHWC unless said otherwise
     CONV_TRANSPOSE2D = 70     # inputs x, w [IC, OC/groups, KH, KW][, bias]; params (flags: 1 = bias,
                               # groups, stride h/w, padding t/l/b/r, dilation h/w, output_padding h/w)
@@ -123,7 +124,7 @@ OP_OPERANDS = {OpCode.GEMM: (2, 3, 1), OpCode.CLAMP: (1, 1, 1), OpCode.ADD: (2, 
                OpCode.LSTM: (7, 7, 3), OpCode.CAT: (1, 8, 1), OpCode.FLIP: (1, 1, 1),
                OpCode.CAST: (1, 1, 1), OpCode.ELEMWISE: (2, 2, 1), OpCode.WHERE: (3, 3, 1),
                OpCode.MAP: (1, 1, 1), OpCode.REDUCE: (1, 1, 1), OpCode.SCAN: (1, 1, 1),
-               OpCode.TOPK: (1, 1, 2),
+               OpCode.TOPK: (1, 1, 2), OpCode.SOFTMAX_DIM: (1, 1, 1),
                OpCode.GRU: (6, 6, 2), OpCode.RNN: (6, 6, 2), OpCode.SDPA: (3, 4, 1), OpCode.RMS_NORM: (1, 2, 1),
                OpCode.INDEX: (2, 8, 1), OpCode.INDEX_PUT: (3, 8, 1), OpCode.GATHER: (2, 2, 1)}
 _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff"), OpCode.ADD: struct.Struct("<"),
@@ -142,8 +143,8 @@ _ATTRS = {OpCode.GEMM: struct.Struct("<Iff"), OpCode.CLAMP: struct.Struct("<ff")
           OpCode.EXPAND: struct.Struct("<"), OpCode.LSTM: struct.Struct("<II"), OpCode.CAT: struct.Struct("<I"),
           OpCode.FLIP: struct.Struct("<I"), OpCode.CAST: struct.Struct("<"), OpCode.ELEMWISE: struct.Struct("<I"),
           OpCode.WHERE: struct.Struct("<"), OpCode.MAP: struct.Struct("<I"), OpCode.REDUCE: struct.Struct("<IIIf"),
-          OpCode.SCAN: struct.Struct("<II"), OpCode.TOPK: struct.Struct("<II"), OpCode.GRU: struct.Struct("<II"),
-          OpCode.RNN: struct.Struct("<II"),
+          OpCode.SCAN: struct.Struct("<II"), OpCode.TOPK: struct.Struct("<II"),
+          OpCode.SOFTMAX_DIM: struct.Struct("<II"), OpCode.GRU: struct.Struct("<II"), OpCode.RNN: struct.Struct("<II"),
           OpCode.SDPA: struct.Struct("<If"), OpCode.RMS_NORM: struct.Struct("<If"), OpCode.INDEX: struct.Struct("<I"),
           OpCode.INDEX_PUT: struct.Struct("<II"), OpCode.GATHER: struct.Struct("<I")}
 # Op codes whose attributes are PlanOp.params as they are packed (the 1.1 additions).
@@ -282,7 +283,7 @@ def build_plan(graph: Any) -> Plan:
         minor = 4
     if any(OpCode.CONV_TRANSPOSE2D <= op.code <= OpCode.GROUP_NORM for op in ops):
         minor = 5
-    if any(op.code == OpCode.TOPK for op in ops):
+    if any(op.code in (OpCode.TOPK, OpCode.SOFTMAX_DIM) for op in ops):
         minor = 6
     return Plan(values, ops, low.inputs, low.outputs, arena.arena_bytes, weights, weights_bytes, minor)
 

@@ -217,13 +217,8 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
     if (op->code == WT_OP_RESHAPE) continue; /* zero-copy: the output already aliases the input */
     if (op->code == WT_OP_GEMM) {
       build_gemm(m, plan, op, s, &next_packed, threads);
-    } else if (wt_dtype_op(op->code)) {
-      m->n_steps++; /* owned by the model from here, so destroy frees it on failure */
-      status = wt_dtype_build(plan, op, m->arena, m->weights, s, threads);
-      if (status != WT_OK) return status;
-      continue;
     } else if (wt_vision_op(op->code) || wt_transformer_op(op->code) || wt_sequence_op(op->code) ||
-               wt_attention_op(op->code) || wt_indexing_op(op->code)) {
+               wt_attention_op(op->code) || wt_indexing_op(op->code) || wt_dtype_op(op->code)) {
       size_t need = 0;
       m->n_steps++; /* owned by the model from here, so destroy frees it on failure */
       status = wt_vision_op(op->code)
@@ -234,6 +229,8 @@ static int build(wt_model* m, const wt_plan* plan, size_t threads) {
                    ? wt_attention_build(plan, op, m->arena, m->weights, s, threads, &need)
                : wt_indexing_op(op->code)
                    ? wt_indexing_build(plan, op, m->arena, m->weights, s, &need)
+               : wt_dtype_op(op->code)
+                   ? wt_dtype_build(plan, op, m->arena, m->weights, s, threads, &need)
                    : wt_sequence_build(plan, op, m->arena, m->weights, s, threads, &need);
       if (status != WT_OK) return status;
       if (need > scratch_bytes) scratch_bytes = need;

@@ -28,7 +28,7 @@ typedef void (*dt_row_fn)(const dt_params* p, size_t n, const uint8_t* const* in
                           uint8_t* y);
 
 /* What a step's tasks do. */
-enum dt_kind { KIND_BROADCAST, KIND_CAST, KIND_MAP, KIND_REDUCE, KIND_SCAN, KIND_TOPK };
+enum dt_kind { KIND_BROADCAST, KIND_CAST, KIND_MAP, KIND_REDUCE, KIND_SCAN, KIND_TOPK, KIND_SOFTMAX };
 
 struct dt_params {
   enum dt_kind kind;
@@ -52,11 +52,12 @@ struct dt_params {
   int* div_by_zero; /* set by any task that divided an integer by zero */
   const wt_vbinary_config* vbinary;
   const wt_vcmp_config* vcmp;
+  const wt_vunary_config* vunary;
   const wt_layernorm_config* layernorm;
   const wt_softmax_config* softmax;
 };
 
-int wt_dtype_op(uint16_t code) { return code >= WT_OP_CAST && code <= WT_OP_TOPK; }
+int wt_dtype_op(uint16_t code) { return code >= WT_OP_CAST && code <= WT_OP_SOFTMAX_DIM; }
 
 static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -271,6 +272,18 @@ static int check_topk(const wt_plan* plan, const wt_op* op, char* detail, size_t
   return wt_same_shape(idx, &want) ? WT_OK : shape_fail(detail, size, idx, &want);
 }
 
+static int check_softmax_dim(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
+  const uint32_t dim = wt_plan_u32(op->attrs), flags = wt_plan_u32(op->attrs + 4);
+  const wt_value* x = &plan->values[op->in[0]];
+  const wt_value* y = &plan->values[op->out[0]];
+  if (x->dtype != WT_DTYPE_F32) return dtype_fail(detail, size, "softmax_dim", 0, x);
+  if (y->dtype != WT_DTYPE_F32) return out_fail(detail, size, y, WT_DTYPE_F32);
+  if (dim >= x->rank || flags & ~WT_SOFTMAX_FLAG_LOG)
+    return wt_check_fail(detail, size, WT_E_OPERANDS, "dim %u / flags 0x%x invalid for rank %u", dim,
+                         flags, x->rank);
+  return check_same_shape(x, y, detail, size);
+}
+
 int wt_dtype_check(const wt_plan* plan, const wt_op* op, char* detail, size_t size) {
   switch (op->code) {
     case WT_OP_CAST: return check_cast(plan, op, detail, size);
@@ -280,6 +293,7 @@ int wt_dtype_check(const wt_plan* plan, const wt_op* op, char* detail, size_t si
     case WT_OP_REDUCE: return check_reduce(plan, op, detail, size);
     case WT_OP_SCAN: return check_scan(plan, op, detail, size);
     case WT_OP_TOPK: return check_topk(plan, op, detail, size);
+    case WT_OP_SOFTMAX_DIM: return check_softmax_dim(plan, op, detail, size);
     default: return wt_check_fail(detail, size, WT_E_OPCODE, "not a dtype op");
   }
 }
@@ -826,6 +840,36 @@ static void topk_slice(const dt_params* p, size_t row) {
              p->indices + row * p->k);
 }
 
+/* (log_)softmax over r rows of ni columns (stride inner) with column max m and sum s in scratch:
+ * y = exp(x - m) summed into s, then y / s, or (x - m) - log(s), the row kernels' formulas. */
+static void softmax_slice(const dt_params* p, size_t o, size_t i0, size_t ni, float* m, float* s) {
+  const size_t r = p->r, inner = p->inner;
+  const float* x = (const float*)p->in[0] + o * r * inner + i0;
+  float* y = (float*)p->y + o * r * inner + i0;
+  const wt_f32_vbinary_minmax_params mm = {-INFINITY, INFINITY};
+  const wt_f32_vunary_params none = {{0.0f, 0.0f}};
+  if (r == 0) return;
+  memcpy(m, x, ni * sizeof(float));
+  for (size_t k = 1; k < r; k++) p->vbinary->op[WT_VBINARY_MAX](ni, m, x + k * inner, m, &mm);
+  for (size_t i = 0; i < ni; i++) s[i] = 0.0f;
+  for (size_t k = 0; k < r; k++) {
+    float* yk = y + k * inner;
+    p->vbinary->op[WT_VBINARY_SUB](ni, x + k * inner, m, yk, &mm);
+    p->vunary->ukernel[WT_VUNARY_EXP](ni, yk, yk, &none);
+    p->vbinary->op[WT_VBINARY_ADD](ni, s, yk, s, &mm);
+  }
+  if (p->op & WT_SOFTMAX_FLAG_LOG) {
+    for (size_t i = 0; i < ni; i++) s[i] = logf(s[i]);
+    for (size_t k = 0; k < r; k++) {
+      float* yk = y + k * inner;
+      p->vbinary->op[WT_VBINARY_SUB](ni, x + k * inner, m, yk, &mm);
+      p->vbinary->op[WT_VBINARY_SUB](ni, yk, s, yk, &mm);
+    }
+  } else {
+    for (size_t k = 0; k < r; k++) p->vbinary->op[WT_VBINARY_DIV](ni, y + k * inner, s, y + k * inner, &mm);
+  }
+}
+
 /* A unit is `chunk` columns of one outer slice (a reduction over leading dims of a wide tensor
  * still splits across threads); each task takes a block of units. */
 static void slice_task(void* context, size_t task) {
@@ -838,6 +882,9 @@ static void slice_task(void* context, size_t task) {
     const size_t ni = p->inner - i0 < p->chunk ? p->inner - i0 : p->chunk;
     if (p->kind == KIND_SCAN)
       scan_slice(p, o, i0, ni);
+    else if (p->kind == KIND_SOFTMAX) /* the shared scratch: 2 * chunk floats per task */
+      softmax_slice(p, o, i0, ni, (float*)s->scratch + task * 2 * p->chunk,
+                    (float*)s->scratch + (task * 2 + 1) * p->chunk);
     else if (p->kind == KIND_TOPK)
       topk_slice(p, o);
     else if (p->in_dtype == WT_DTYPE_F32)
@@ -915,8 +962,9 @@ static void build_broadcast(const wt_plan* plan, const wt_op* op, dt_params* p, 
 }
 
 int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
-                   wt_step* step, size_t threads) {
+                   wt_step* step, size_t threads, size_t* scratch_bytes) {
   /* the params, then the division flag (written by tasks, so not in the const params) */
+  *scratch_bytes = 0;
   dt_params* p = calloc(1, sizeof *p + sizeof(int));
   if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
   step->params = p;
@@ -935,8 +983,8 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
   p->in_dtype = op->code == WT_OP_WHERE ? plan->values[op->in[1]].dtype : x->dtype;
   p->out_dtype = y->dtype;
   p->op = op->code == WT_OP_CAST || op->code == WT_OP_WHERE ? 0
-          : op->code == WT_OP_TOPK                     ? wt_plan_u32(op->attrs + 4) /* flags */
-                                                       : wt_plan_u32(op->attrs);
+          : op->code == WT_OP_TOPK || op->code == WT_OP_SOFTMAX_DIM ? wt_plan_u32(op->attrs + 4) /* flags */
+                                                                   : wt_plan_u32(op->attrs);
   switch (op->code) {
     case WT_OP_ELEMWISE:
     case WT_OP_WHERE:
@@ -964,9 +1012,9 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
       p->rows = p->k ? p->outer : 0;
       split(p, p->rows, threads, 1);
       break;
-    default: { /* reduce, scan: [outer, r, inner] */
-      p->kind = op->code == WT_OP_REDUCE ? KIND_REDUCE : KIND_SCAN;
-      const uint32_t start = wt_plan_u32(op->attrs + 4);
+    default: { /* reduce, scan, softmax_dim: [outer, r, inner] */
+      p->kind = op->code == WT_OP_REDUCE ? KIND_REDUCE : op->code == WT_OP_SCAN ? KIND_SCAN : KIND_SOFTMAX;
+      const uint32_t start = wt_plan_u32(op->attrs + (op->code == WT_OP_SOFTMAX_DIM ? 0 : 4));
       const uint32_t end = op->code == WT_OP_REDUCE ? wt_plan_u32(op->attrs + 8) : start + 1;
       p->outer = p->r = p->inner = 1;
       for (uint32_t d = 0; d < x->rank; d++) {
@@ -978,9 +1026,11 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
       p->vbinary = wt_f32_vbinary_config(VARIANT);
       p->layernorm = wt_f32_layernorm_config(VARIANT);
       p->softmax = wt_f32_softmax_config(VARIANT);
+      p->vunary = wt_f32_vunary_config(VARIANT);
       p->chunk = threads > 1 && p->inner > CHUNK ? CHUNK : p->inner ? p->inner : 1;
       p->rows = numel_of(y) ? p->outer * div_up(p->inner, p->chunk) : 0;
       split(p, p->rows, threads, 1);
+      if (p->kind == KIND_SOFTMAX) *scratch_bytes = p->tasks * 2 * p->chunk * sizeof(float);
       break;
     }
   }

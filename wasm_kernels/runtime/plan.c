@@ -120,6 +120,7 @@ static const op_desc OPS[WT_OP_COUNT] = {
     [WT_OP_REDUCE] = {"reduce", 1, 1, 1, WT_REDUCE_ATTR_BYTES, check_dtype_op},
     [WT_OP_SCAN] = {"scan", 1, 1, 1, WT_SCAN_ATTR_BYTES, check_dtype_op},
     [WT_OP_TOPK] = {"topk", 1, 1, 2, WT_TOPK_ATTR_BYTES, check_dtype_op},
+    [WT_OP_SOFTMAX_DIM] = {"softmax_dim", 1, 1, 1, WT_SOFTMAX_DIM_ATTR_BYTES, check_dtype_op},
     [WT_OP_GRU] = {"gru", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
     [WT_OP_RNN] = {"rnn", 6, 6, 2, WT_LSTM_ATTR_BYTES, check_sequence},
     [WT_OP_SDPA] = {"sdpa", 3, 4, 1, WT_SDPA_ATTR_BYTES, check_attention},

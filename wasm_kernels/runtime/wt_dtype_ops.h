@@ -15,6 +15,7 @@
 #define WT_SCAN_ATTR_BYTES 8     /* u32 op (wt_scan_op), u32 dim */
 #define WT_TOPK_ATTR_BYTES 8     /* u32 k, u32 flags */
 #define WT_TOPK_FLAG_LARGEST 1u  /* the largest first (else the smallest first) */
+#define WT_SOFTMAX_DIM_ATTR_BYTES 8 /* u32 dim, u32 flags (WT_SOFTMAX_FLAG_LOG) */
 
 /* ELEMWISE: y = a OP b with NumPy broadcasting (rank <= 6), a and b of one dtype. */
 enum wt_elemwise_op {
@@ -55,6 +56,9 @@ enum wt_reduce_op {
  * int64 positions. Largest first with WT_TOPK_FLAG_LARGEST, else smallest first; NaN counts as the
  * largest value; equal values rank by position (so k = n is a stable sort). */
 
+/* SOFTMAX_DIM: (log_)softmax of float32 over any dim, on [outer, r, inner] with rows of `inner`
+ * columns combined by the f32-vbinary and f32-vunary kernels (no transpose); same shape. */
+
 /* SCAN along one dim, same shape. */
 enum wt_scan_op { WT_SCAN_CUMSUM = 0, WT_SCAN_CUMPROD, WT_SCAN_OP_COUNT };
 
@@ -63,6 +67,7 @@ int wt_dtype_op(uint16_t code);
 /* Dtype, shape and attribute rule (operand counts and ids already checked). Returns a wt_status;
  * on failure writes a one-line reason to detail. */
 int wt_dtype_check(const wt_plan* plan, const wt_op* op, char* detail, size_t size);
-/* Builds the step. weights: the model's copy of the plan weights. Returns a wt_status (NOMEM). */
+/* Builds the step and reports the scratch bytes it needs (shared by all steps). weights: the
+ * model's copy of the plan weights. Returns a wt_status (NOMEM). */
 int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
-                   wt_step* step, size_t threads);
+                   wt_step* step, size_t threads, size_t* scratch_bytes);

@@ -76,6 +76,7 @@ enum wt_opcode {
   WT_OP_REDUCE = 54,   /* y = reduce x over dims [start, end): attrs (op, start, end, p) */
   WT_OP_SCAN = 55,     /* cumulative sum/product along a dim: attrs (op, dim) */
   WT_OP_TOPK = 56,     /* since 1.6: k best of the last dim, sorted: out (values, int64 indices), attrs (k, flags) */
+  WT_OP_SOFTMAX_DIM = 57, /* since 1.6: (log_)softmax over any dim: attrs (dim, flags) */
   /* 70..89: more vision ops (since 1.5; ops_vision.c, wt_vision.h) */
   WT_OP_CONV_TRANSPOSE2D = 70,    /* in (x NHWC, w [IC, OC/groups, KH, KW][, bias]) */
   WT_OP_PAD = 71,                 /* any layout: attrs (mode, value, before/after per dim [16]) */

@@ -23,7 +23,7 @@ passes/lower_wasm.py through LOWER. Values may be float32, int64 or bool (stored
                                      reduced dims are not adjacent); keepdim is a RESHAPE
     cumsum cumprod                   SCAN
     topk, sort (argsort)             TOPK (k = n for sort; TRANSPOSEs around it when not the last dim)
-    softmax / log_softmax over any dim   SOFTMAX (TRANSPOSE around it when not the last dim)
+    softmax / log_softmax over any dim   SOFTMAX over the last dim, SOFTMAX_DIM over another
     linspace, eye                    folded into plan constants
 """
 
@@ -512,20 +512,12 @@ def _softmax(c: lw._Ctx, n: Node) -> None:
     rank = len(c.shape(x)) if isinstance(x, Ref) else 0
     dim = n.args["dim"] % rank if rank else 0
     if rank == 0 or dim == rank - 1:
-        lt._softmax(c, n)
+        lt._softmax(c, n)  # the row kernels
         return
-    name = c.tensor(x, "self", n.op)
     out = _out(c, n)
-    if rank > lt.MAX_RANK or _dtype(c, out) != "float32":
-        raise lw._Reject(f"{n.op} (rank {rank}, {_dtype(c, out)})")
-    perm = list(range(rank))
-    perm[dim], perm[-1] = perm[-1], perm[dim]  # a swap: its own inverse
-    params = tuple(perm + [0] * (8 - rank))
-    moved_shape = tuple(_shape(c, name)[p] for p in perm)
-    moved = _emit(c, OpCode.TRANSPOSE, n, [name], _new(c, out, moved_shape, "float32"), params)
-    done = _emit(c, OpCode.SOFTMAX, n, [moved], _new(c, out, moved_shape, "float32"),
-                 (1 if n.op == "log_softmax" else 0,))
-    _emit(c, OpCode.TRANSPOSE, n, [done], out, params)
+    if _dtype(c, out) != "float32":
+        raise lw._Reject(f"{n.op} (result is {_dtype(c, out)})")
+    _emit(c, OpCode.SOFTMAX_DIM, n, [c.tensor(x, "self", n.op)], out, (dim, 1 if n.op == "log_softmax" else 0))
 
 
 def _topk_to(c: lw._Ctx, n: Node, k: int, dim: int, largest: bool, values: str, indices: str) -> None:
