@@ -9,9 +9,11 @@ import json
 import math
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import urllib.request
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +281,30 @@ def test_scripted_model_with_input_specs_and_a_weights_file(site, drv, tmp_path)
     assert choose_model(drv, folder / "export.pt2") == "ready", drv.execute_script("return APP.error")
     got = run_on(drv, npy_inputs(zoo_cache.load_arrays(folder, "in", info["n_inputs"]), tmp_path), runs=1)
     assert_outputs(got, zoo_cache.load_arrays(folder / "swap", "out", info["n_outputs"]), "tiny_cnn + safetensors")
+
+
+def png(rgb: np.ndarray) -> bytes:
+    """An 8-bit RGB PNG of an [H, W, 3] uint8 array (no filter, one IDAT)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_image_input_is_normalised_like_torchvision(site, drv, tmp_path):
+    rgb = np.random.default_rng(3).integers(0, 256, (32, 32, 3), dtype=np.uint8)  # the sample's input size
+    (tmp_path / "cat.png").write_bytes(png(rgb))
+    open_page(drv, site["url"])
+    drv.find_element("id", "sample").click()
+    assert settle(drv, ("ready", "error")) == "ready", drv.execute_script("return APP.error")
+    drv.execute_script("const s = document.getElementById('input-kind'); s.value = 'image';"
+                       "s.dispatchEvent(new Event('change')); document.getElementById('runs').value = 1;")
+    drv.find_element("id", "input-file").send_keys(str(tmp_path / "cat.png"))
+    drv.find_element("id", "run").click()
+    assert settle(drv, ("done", "error")) == "done", drv.execute_script("return APP.error")
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    x = ((rgb / 255.0 - mean) / std).astype(np.float32).transpose(2, 0, 1)[None]
+    assert_outputs(drv.execute_script("return APP.lastOutputs"), [sample_torch(np.ascontiguousarray(x))], "image")
