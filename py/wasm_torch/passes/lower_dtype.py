@@ -204,6 +204,8 @@ def _elemwise(c: lw._Ctx, n: Node, op: str, x: Any, y: Any, output: str, dtype: 
     want = "bool" if op in _COMPARE or op.startswith("logical") else dtype
     if _dtype(c, output) != want:
         raise lw._Reject(f"{n.op} ({dtype} operands, result {_dtype(c, output)})")
+    if dtype == "float32" and op in _BINARY_F32:  # cast operands (int * 0.5): the SIMD kernels
+        return _binary_f32(c, n, op, inputs[0], inputs[1], output)
     return _emit(c, OpCode.ELEMWISE, n, inputs, output, (_EW[op],))
 
 
