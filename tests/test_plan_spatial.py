@@ -150,7 +150,9 @@ def test_upsample_matches_torch(tmp_path, size):
                 F.interpolate(h, scale_factor=1.5, mode="nearest-exact"),
                 F.interpolate(x, size=(5, 3), mode="nearest-exact"),
                 F.interpolate(s, scale_factor=2.3, mode="nearest-exact"),
-                F.interpolate(s, size=4, mode="nearest-exact"))
+                F.interpolate(s, size=4, mode="nearest-exact"), F.interpolate(h, scale_factor=2.0, mode="bicubic"),
+                F.interpolate(x, size=(9, 11), mode="bicubic", align_corners=True),
+                F.interpolate(x, size=(3, 2), mode="bicubic"), F.interpolate(h, size=(1, 4), mode="bicubic"))
 
     _run(tmp_path, Fn(fn, conv=conv), torch.randn(2, 2, *size), torch.randn(3, 4, size[1] + 1))
 
@@ -207,7 +209,7 @@ _BAD = [
     (OpCode.PAD, _PAD[:16] + (1, 0), "pads of dim 7 beyond rank 4"),
     (OpCode.MAX_POOL2D_INDICES, (0, 2, 2, 2, 0, 0, 1, 1, 0), "kernel 0 out of range"),
     (OpCode.MAX_POOL2D_INDICES, (2, 2, 1, 2, 0, 0, 1, 1, 0), "the output has shape"),
-    (OpCode.UPSAMPLE2D, (32, 0.5, 0.5), "unknown flags 0x20"),
+    (OpCode.UPSAMPLE2D, (64, 0.5, 0.5), "unknown flags 0x40"),
     (OpCode.UPSAMPLE2D, (2, -1.0, 0.5), "scale -1 is not"),
     (OpCode.GROUP_NORM, (3, 3, 1e-5), "3 groups do not divide 4 channels"),
     (OpCode.GROUP_NORM, (1, 2, 1e-5), "3 inputs, the flags 0x1 call for 2"),

@@ -21,3 +21,17 @@ EMSCRIPTEN_KEEPALIVE void wt_f32_resize2d_run(int variant, int linear, size_t w,
   const wt_resize_config* cfg = wt_f32_resize_config(variant);
   if (cfg != NULL) wt_f32_resize2d_nhwc_rows(cfg, linear, w, c, rows, cols, ow, input, 0, oh, output);
 }
+
+/* bicubic taps[out] (i[4], w[4] records) and images, as above */
+EMSCRIPTEN_KEEPALIVE void wt_resize_cubic_taps(uint32_t flags, float scale, size_t in, size_t out,
+                                               wt_resize_tap4* taps) {
+  for (size_t i = 0; i < out; i++) taps[i] = wt_resize_cubic_tap_of(flags, scale, in, out, i);
+}
+
+EMSCRIPTEN_KEEPALIVE void wt_f32_resize2d_cubic_run(int variant, size_t w, size_t c,
+                                                    const wt_resize_tap4* rows,
+                                                    const wt_resize_tap4* cols, size_t oh, size_t ow,
+                                                    const float* input, float* output) {
+  const wt_resize_config* cfg = wt_f32_resize_config(variant);
+  if (cfg != NULL) wt_f32_resize2d_cubic_nhwc_rows(cfg, w, c, rows, cols, ow, input, 0, oh, output);
+}

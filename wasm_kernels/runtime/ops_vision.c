@@ -386,7 +386,7 @@ static int check_upsample(const wt_plan* plan, const wt_op* op, char* detail, si
   const wt_value* y = &plan->values[op->out[0]];
   const uint32_t flags = wt_plan_u32(op->attrs);
   if (flags & ~(WT_RESIZE_ALIGN_CORNERS | WT_RESIZE_LINEAR | WT_RESIZE_SHORTCUT | WT_RESIZE_EXACT |
-                WT_RESIZE_FMA))
+                WT_RESIZE_FMA | WT_RESIZE_CUBIC))
     return wt_check_fail(detail, size, WT_E_OPERANDS, "unknown flags 0x%x", flags);
   for (int i = 0; i < 2; i++) {
     const float scale = wt_plan_f32(op->attrs + 4 + 4 * i);
@@ -399,7 +399,7 @@ static int check_upsample(const wt_plan* plan, const wt_op* op, char* detail, si
   if (x->dims[0] != 0 && x->dims[3] != 0 &&
       (x->dims[1] == 0 || x->dims[2] == 0 || y->dims[1] == 0 || y->dims[2] == 0))
     return wt_check_fail(detail, size, WT_E_SHAPE, "empty input or output image");
-  if (((uint64_t)y->dims[1] + y->dims[2]) * sizeof(wt_resize_tap) > WT_VISION_MAX_SCRATCH)
+  if (((uint64_t)y->dims[1] + y->dims[2]) * sizeof(wt_resize_tap4) > WT_VISION_MAX_SCRATCH)
     return wt_check_fail(detail, size, WT_E_LIMIT, "resize taps above %u bytes", WT_VISION_MAX_SCRATCH);
   return want_shape4(y, x->dims[0], y->dims[1], y->dims[2], x->dims[3], detail, size);
 }
@@ -483,7 +483,7 @@ typedef struct vstate {
   /* group norm: units are (image, group) blocks of cg channels of `block` elements */
   size_t cg;
   float eps;
-  int linear; /* upsample: bilinear (else nearest) */
+  int linear, cubic; /* upsample: bilinear, bicubic (else nearest) */
   const wt_resize_config* rcfg;
   const wt_layernorm_config* lcfg;
 } vstate;
@@ -690,19 +690,25 @@ static void pad_task(void* context, size_t task) {
   }
 }
 
-/* Units are output rows (n, oh); packed holds the OH row taps, then the OW column taps. */
+/* Units are output rows (n, oh); packed holds the OH row taps, then the OW column taps (bicubic:
+ * wt_resize_tap4). */
 static void upsample_task(void* context, size_t task) {
   const wt_step* s = context;
   const vstate* st = s->params;
   const wt_resize_tap* rows = (const wt_resize_tap*)st->packed;
+  const wt_resize_tap4* rows4 = (const wt_resize_tap4*)st->packed;
   size_t u0, u1;
   task_range(st, task, &u0, &u1);
   while (u0 < u1) {
     const size_t n = u0 / st->oh, r0 = u0 % st->oh;
     const size_t r1 = st->oh - r0 < u1 - u0 ? st->oh : r0 + (u1 - u0);
-    wt_f32_resize2d_nhwc_rows(st->rcfg, st->linear, st->w, st->c, rows, rows + st->oh, st->ow,
-                              st->x + n * st->h * st->w * st->c, r0, r1,
-                              st->y + (n * st->oh + r0) * st->ow * st->c);
+    const float* x = st->x + n * st->h * st->w * st->c;
+    float* y = st->y + (n * st->oh + r0) * st->ow * st->c;
+    if (st->cubic)
+      wt_f32_resize2d_cubic_nhwc_rows(st->rcfg, st->w, st->c, rows4, rows4 + st->oh, st->ow, x, r0, r1, y);
+    else
+      wt_f32_resize2d_nhwc_rows(st->rcfg, st->linear, st->w, st->c, rows, rows + st->oh, st->ow, x, r0,
+                                r1, y);
     u0 += r1 - r0;
   }
 }
@@ -995,11 +1001,16 @@ static void pad_tables(const wt_op* op, vstate* st) {
 
 static void upsample_tables(const wt_op* op, vstate* st) {
   const uint32_t flags = wt_plan_u32(op->attrs);
+  const float scale_h = wt_plan_f32(op->attrs + 4), scale_w = wt_plan_f32(op->attrs + 8);
+  if (st->cubic) {
+    wt_resize_tap4* t = (wt_resize_tap4*)st->packed;
+    for (size_t i = 0; i < st->oh; i++) *t++ = wt_resize_cubic_tap_of(flags, scale_h, st->h, st->oh, i);
+    for (size_t i = 0; i < st->ow; i++) *t++ = wt_resize_cubic_tap_of(flags, scale_w, st->w, st->ow, i);
+    return;
+  }
   wt_resize_tap* t = (wt_resize_tap*)st->packed;
-  for (size_t i = 0; i < st->oh; i++)
-    *t++ = wt_resize_tap_of(flags, wt_plan_f32(op->attrs + 4), st->h, st->oh, i);
-  for (size_t i = 0; i < st->ow; i++)
-    *t++ = wt_resize_tap_of(flags, wt_plan_f32(op->attrs + 8), st->w, st->ow, i);
+  for (size_t i = 0; i < st->oh; i++) *t++ = wt_resize_tap_of(flags, scale_h, st->h, st->oh, i);
+  for (size_t i = 0; i < st->ow; i++) *t++ = wt_resize_tap_of(flags, scale_w, st->w, st->ow, i);
 }
 
 static void group_norm_params(const wt_plan* plan, const wt_op* op, vstate* st) {
@@ -1101,9 +1112,10 @@ int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const 
       break;
     case WT_OP_UPSAMPLE2D:
       g.linear = (wt_plan_u32(op->attrs) & WT_RESIZE_LINEAR) != 0;
+      g.cubic = !g.linear && (wt_plan_u32(op->attrs) & WT_RESIZE_CUBIC) != 0;
       g.rcfg = wt_f32_resize_config(WT_VISION_RESIZE);
       g.units = g.n * g.oh;
-      extra = (g.oh + g.ow) * sizeof(wt_resize_tap);
+      extra = (g.oh + g.ow) * (g.cubic ? sizeof(wt_resize_tap4) : sizeof(wt_resize_tap));
       run = run_upsample;
       break;
     case WT_OP_GROUP_NORM: {

@@ -24,7 +24,7 @@ from ..ir import Graph, Node, Ref
 # ops whose 4-d input and output the kernels hold NHWC
 VISION_OPS = frozenset({"conv2d", "batch_norm", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
                         "adaptive_avg_pool2d", "conv_transpose2d", "adaptive_max_pool2d", "upsample_nearest2d",
-                        "upsample_bilinear2d", "_upsample_nearest_exact2d"})
+                        "upsample_bilinear2d", "_upsample_nearest_exact2d", "upsample_bicubic2d"})
 PAD_OPS = frozenset({"constant_pad_nd", "reflection_pad2d", "replication_pad2d", "_pad_circular"})
 # elementwise activations of one operand (UNARY), lowered as they are on NCHW values
 ACTIVATION_OPS = frozenset({"sigmoid", "tanh", "silu", "hardswish", "hardsigmoid", "gelu", "leaky_relu", "elu",

@@ -6,7 +6,7 @@
     max_pool2d_with_indices, indices used                                      MAX_POOL2D_INDICES
     adaptive_max_pool2d (indices unused)                                      ADAPTIVE_MAX_POOL2D
     upsample_nearest1d/2d, upsample_linear1d, upsample_bilinear2d,            UPSAMPLE2D (NHWC; the
-    _upsample_nearest_exact1d/2d
+    _upsample_nearest_exact1d/2d, upsample_bicubic2d
         1-d ones on [N, C, L] viewed as NHWC [N, C, L, 1])
     group_norm (instance norm is group_norm with one channel per group)       GROUP_NORM (NCHW, or NHWC
         after a convolution)
@@ -36,6 +36,7 @@ UPSAMPLE_FLAG_LINEAR = 2
 UPSAMPLE_FLAG_SHORTCUT = 4  # torch's 2-d nearest kernel: out == in copies, out == 2 in halves
 UPSAMPLE_FLAG_EXACT = 8  # nearest-exact
 UPSAMPLE_FLAG_FMA = 16  # nearest-exact's source index rounded once (torch's 1-d kernel)
+UPSAMPLE_FLAG_CUBIC = 32
 GROUP_NORM_FLAG_WEIGHT = 1
 GROUP_NORM_FLAG_BIAS = 2
 GROUP_NORM_FLAG_NHWC = 4
@@ -137,6 +138,8 @@ def _upsample(c: Any, n: Node) -> None:
     flags = (UPSAMPLE_FLAG_LINEAR if linear else 0) | (UPSAMPLE_FLAG_ALIGN if a.get("align_corners") else 0)
     if exact:
         flags |= UPSAMPLE_FLAG_EXACT | (UPSAMPLE_FLAG_FMA if n.op.endswith("1d") else 0)
+    if "bicubic" in n.op:
+        flags |= UPSAMPLE_FLAG_CUBIC
     shape = c.shape(a["self"])
     out = n.outputs[0]
     if n.op.endswith("1d"):
@@ -154,7 +157,7 @@ def _upsample(c: Any, n: Node) -> None:
     if len(shape) != 4:
         raise Reject(f"{n.op} ({len(shape)}-d input)")
     x = c.layout.to_nhwc(c, c.tensor(a["self"], "self", n.op))
-    if not linear and not exact:
+    if not linear and not exact and "bicubic" not in n.op:
         flags |= UPSAMPLE_FLAG_SHORTCUT
     params = (flags, _scale(a["scales_h"]), _scale(a["scales_w"]))
     _op(c, OpCode.UPSAMPLE2D, [x], [_nhwc_out(c, out)], n, params, "upsample")
@@ -238,6 +241,7 @@ LOWER: dict[str, Callable] = {
     "conv_transpose2d": _conv_transpose2d, "adaptive_max_pool2d": _adaptive_max_pool2d,
     "upsample_nearest2d": _upsample, "upsample_bilinear2d": _upsample, "upsample_nearest1d": _upsample,
     "upsample_linear1d": _upsample, "_upsample_nearest_exact1d": _upsample, "_upsample_nearest_exact2d": _upsample,
+    "upsample_bicubic2d": _upsample,
     "group_norm": _group_norm, "pixel_shuffle": _pixel_shuffle,
     "pixel_unshuffle": _pixel_shuffle, **{op: _pad for op in PAD_MODES}}
 # wrapped lowerings: (c, node, the table's lowering before, lower_wasm's table)
