@@ -293,3 +293,19 @@ def test_group_norm_after_convolutions_runs_nhwc(tmp_path, n, c, size, groups):
 
     codes = _run(tmp_path, Fn(fn, **mods), torch.randn(n, 3, *size))
     assert codes.count(OpCode.GROUP_NORM) == 3
+
+
+def test_cat_of_nhwc_values_stays_nhwc(tmp_path):
+    """Skip connections: cat of convolution results (and of a graph input) along any dim, in NHWC."""
+    mods = dict(a=torch.nn.Conv2d(3, 4, 3, padding=1), b=torch.nn.Conv2d(3, 5, 1),
+                up=torch.nn.ConvTranspose2d(4, 2, 2, stride=2), c=torch.nn.Conv2d(12, 3, 3, padding=1))
+
+    def fn(m, x, big):
+        a, b = m["a"](x), m["b"](x)
+        skip = m["c"](torch.cat([a, F.relu(b), x], 1))
+        return (torch.cat([m["up"](a), big], -3), torch.cat([a, a], 2), torch.cat([b, b, b], -1),
+                torch.cat([a, a], 0), skip)
+
+    x = torch.randn(2, 3, 5, 7)
+    codes = _run(tmp_path, Fn(fn, **mods), x, torch.randn(2, 3, 10, 14))
+    assert codes.count(OpCode.CAT) == 5 and codes.count(OpCode.LAYOUT) == 2 + 5, codes

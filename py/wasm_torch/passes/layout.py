@@ -3,8 +3,8 @@
 The graph is NCHW (torch's layout); the convolution and pooling kernels are NHWC (channels
 last, as XNNPACK). Converting around every op would cost a transpose per op, so activations
 stay NHWC from one vision op to the next: a value is stored NHWC when a vision op produces it,
-or when an elementwise op (relu, clamp, an activation, same-shape add) or a pad produces it from
-NHWC operands. Layout
+or when an elementwise op (relu, clamp, an activation, same-shape add), a pad, a group norm or a
+cat produces it from NHWC operands. Layout
 changes (plan op LAYOUT) are inserted by the lowering only where a value crosses the border: a
 graph input into a convolution, an NHWC value into an op that needs NCHW (a reshape/flatten of
 a 4-d tensor, unless its H and W are 1, where both layouts share their bytes), or a graph output.
@@ -25,6 +25,7 @@ from ..ir import Graph, Node, Ref
 VISION_OPS = frozenset({"conv2d", "batch_norm", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
                         "adaptive_avg_pool2d", "conv_transpose2d", "adaptive_max_pool2d", "upsample_nearest2d",
                         "upsample_bilinear2d", "_upsample_nearest_exact2d", "upsample_bicubic2d"})
+NHWC_AXES = (0, 3, 1, 2)  # NCHW dim -> its position in the NHWC bytes
 PAD_OPS = frozenset({"constant_pad_nd", "reflection_pad2d", "replication_pad2d", "_pad_circular"})
 # elementwise activations of one operand (UNARY), lowered as they are on NCHW values
 ACTIVATION_OPS = frozenset({"sigmoid", "tanh", "silu", "hardswish", "hardsigmoid", "gelu", "leaky_relu", "elu",
@@ -96,6 +97,14 @@ def _const(g: Graph, ref: Any) -> bool:
     return isinstance(ref, Ref) and ref.name in g.constants
 
 
+def _nhwc_cat(g: Graph, layout: Layout, tensors: list) -> bool:
+    """cat of 4-d float activations, one of them NHWC: concatenated in NHWC (a skip connection)."""
+    refs = [t for t in tensors if isinstance(t, Ref)]
+    return len(refs) == len(tensors) and any(r.name in layout.nhwc for r in refs) and all(
+        len(g.values[r.name].shape) == 4 and g.values[r.name].dtype == "float32" and not _const(g, r)
+        for r in refs)
+
+
 def plan_layout(g: Graph) -> Layout:
     layout = Layout()
     users = _users(g)
@@ -104,6 +113,8 @@ def plan_layout(g: Graph) -> Layout:
     for node in g.nodes:
         a = node.args
         x = a.get("input", a.get("self"))
+        if node.op == "cat" and _nhwc_cat(g, layout, a["tensors"]):
+            layout.nhwc.add(node.outputs[0])
         if not isinstance(x, Ref):
             continue
         rank = len(g.values[x.name].shape)

@@ -25,12 +25,11 @@ from typing import Any
 from ..formats.tensor import TensorData
 from ..ir import Node
 from ..plan import OpCode, PlanOp
-from .layout import nhwc_shape
+from .layout import NHWC_AXES, nhwc_shape
 from .lower_wasm import _Reject as Reject
 
 PAD_MODES = {"constant_pad_nd": 0, "reflection_pad2d": 1, "reflection_pad1d": 1, "replication_pad2d": 2,
              "replication_pad1d": 2, "_pad_circular": 3}
-NHWC_AXES = (0, 3, 1, 2)  # NCHW dim -> its position in the NHWC bytes
 UPSAMPLE_FLAG_ALIGN = 1
 UPSAMPLE_FLAG_LINEAR = 2
 UPSAMPLE_FLAG_SHORTCUT = 4  # torch's 2-d nearest kernel: out == in copies, out == 2 in halves

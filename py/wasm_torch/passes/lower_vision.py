@@ -9,6 +9,7 @@ AVG_POOL2D, ADAPTIVE_AVG_POOL2D, ADD_CLAMP (NHWC activations; passes/layout.py d
     adaptive_avg_pool2d, mean over H and W of a 4-d tensor                       ADAPTIVE_AVG_POOL2D
     relu, clamp, add (same shapes) on NHWC values                                 CLAMP, ADD_CLAMP
     sigmoid, silu, hardswish, gelu, ... (layout.ACTIVATION_OPS) on NHWC values    UNARY on the NHWC bytes
+    cat of NHWC values                                                            CAT along the NHWC dim
     reshape of an NHWC value with H = W = 1                                       RESHAPE (same bytes)
 Batch norm is folded by the runtime at load: the plan keeps its parameters byte for byte.
 """
@@ -22,7 +23,7 @@ from typing import Any
 from ..formats.tensor import TensorData
 from ..ir import Node, Ref
 from ..plan import OpCode, PlanOp
-from .layout import ACTIVATION_OPS, nhwc_shape
+from .layout import ACTIVATION_OPS, NHWC_AXES, nhwc_shape
 from .lower_wasm import _Reject as Reject
 
 CONV_FLAG_BIAS = 1
@@ -191,6 +192,20 @@ def _activation(c: Any, n: Node, fallback: Callable | None, base: dict[str, Call
     fallback(c, n)
 
 
+def _cat(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable]) -> None:
+    """cat of NHWC values: the same concatenation along the dim's position in the NHWC bytes."""
+    if not c.layout.node_nhwc:
+        if fallback is None:
+            raise Reject("cat")
+        return fallback(c, n)
+    from .lower_sequence import _cat_to
+
+    inputs = [c.tensor(r, "tensors", "cat") for r in n.args["tensors"]]
+    out = n.outputs[0]
+    c.extra[out] = nhwc_shape(tuple(c.g.values[out].shape))
+    _cat_to(c, n, inputs, NHWC_AXES[n.args["dim"] % 4], out)
+
+
 def _reshape(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable]) -> None:
     x = n.args["self"]
     if isinstance(x, Ref) and x.name in c.layout.nhwc and c.shape(x)[2:] == (1, 1):
@@ -207,7 +222,7 @@ LOWER: dict[str, Callable] = {"conv2d": _conv2d, "batch_norm": _batch_norm, "max
                               "adaptive_avg_pool2d": _adaptive_avg_pool2d}
 WRAP: dict[str, Callable] = {"mean": _mean, "reshape": _reshape, "relu": _passthrough("relu"),
                              "clamp": _passthrough("clamp"), "add": _passthrough("add"),
-                             **{op: _activation for op in ACTIVATION_OPS}}
+                             "cat": _cat, **{op: _activation for op in ACTIVATION_OPS}}
 
 
 def install(table: dict[str, Callable], base: dict[str, Callable]) -> dict[str, Callable]:
