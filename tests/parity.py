@@ -116,12 +116,56 @@ def lower_metas(op: str, *args: Any, overload: str = "", **kwargs: Any) -> tuple
 
 def assert_plan_matches(plan: bytes, inputs: list[np.ndarray], refs: list[np.ndarray], what: str,
                         runs: tuple[tuple[str, int], ...] = (("st", 1), ("mt", 2))) -> None:
-    """Run a .wtm plan on the kernel module (variant, threads per run) and compare every output."""
+    """Run a .wtm plan on the kernel module (variant, threads per run), twice each, and compare every
+    output's dtype, shape and values; the second forward must allocate nothing and grow no memory."""
     from wasm_torch.runtime.wasm import run_plan
 
     for variant, threads in runs:
-        outs = run_plan(plan, inputs, threads, variant)
+        stats: dict[str, Any] = {}
+        outs = run_plan(plan, inputs, threads, variant, repeat=2, stats=stats)
+        assert stats["alloc_calls_during_forward"] == 0 and stats["wasm_memory_growth"] == 0, f"{what}: {stats}"
         assert len(outs) == len(refs), what
         for i, (o, r) in enumerate(zip(outs, refs)):
+            assert o.dtype == r.dtype and o.shape == r.shape, \
+                f"{what} output {i}: {o.dtype}{list(o.shape)}, torch {r.dtype}{list(r.shape)}"
             ok, diff = close(o, r)
             assert ok, f"{what} {variant} x{threads}: output {i} differs by {diff}"
+
+
+class Fn(torch.nn.Module):
+    """A module running fn(self, *inputs); keyword tensors become buffers (constants once exported)."""
+
+    def __init__(self, fn: Any, **buffers: torch.Tensor):
+        super().__init__()
+        self.fn = fn
+        for name, value in buffers.items():
+            self.register_buffer(name, value)
+
+    def forward(self, *xs: Any) -> Any:
+        return self.fn(self, *xs)
+
+
+def export_plan(module: torch.nn.Module, args: tuple, tmp_path: Any) -> bytes:
+    """The .wtm plan of a module as a user gets it: torch.export -> .pt2 file -> load -> plan."""
+    from wasm_torch.model import load
+    from wasm_torch.plan import build_plan, write_plan
+
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(module.eval(), args), str(path))
+    return write_plan(build_plan(load(str(path)).graph))
+
+
+def check_module_plan(module: torch.nn.Module, args: tuple, tmp_path: Any, what: str = "",
+                      codes: Any = (), runs: tuple[tuple[str, int], ...] = (("st", 1), ("mt", 2))) -> bytes:
+    """Export a module, check its plan uses the op `codes` (one or several), and compare the plan's outputs with the
+    module's on `args` (assert_plan_matches). Returns the plan."""
+    from wasm_torch.plan import read_plan
+
+    plan = export_plan(module, args, tmp_path)
+    missing = ({codes} if isinstance(codes, int) else set(codes)) - {op.code for op in read_plan(plan).ops}
+    assert not missing, f"{what}: the plan has no {sorted(missing)}"
+    with torch.no_grad():
+        out = module(*args)
+    refs = [t.numpy() for t in (out if isinstance(out, (tuple, list)) else (out,))]
+    assert_plan_matches(plan, [a.numpy() for a in args], refs, what or type(module).__name__, runs)
+    return plan

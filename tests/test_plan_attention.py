@@ -12,38 +12,13 @@ import shutil
 import pytest
 import torch
 import torch.nn.functional as F
-from parity import assert_plan_matches
+from parity import Fn, check_module_plan
 from wasm_torch.errors import WasmTorchError
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
 from wasm_torch.runtime.wasm import run_plan
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
-
-
-class Fn(torch.nn.Module):
-    def __init__(self, fn, **buffers):
-        super().__init__()
-        self.fn = fn
-        for name, value in buffers.items():
-            self.register_buffer(name, value)
-
-    def forward(self, *xs):
-        return self.fn(self, *xs)
-
-
-def _run(module: torch.nn.Module, args: tuple, tmp_path, what: str, code: OpCode) -> None:
-    path = tmp_path / "m.pt2"
-    torch.export.save(torch.export.export(module.eval(), args), str(path))
-    plan = write_plan(build_plan(load(str(path)).graph))
-    assert code in {op.code for op in read_plan(plan).ops}, what
-    with torch.no_grad():
-        out = module(*args)
-    refs = [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
-    assert_plan_matches(plan, [a.numpy() for a in args], refs, what)
-    stats: dict = {}
-    run_plan(plan, [a.numpy() for a in args], 2, "mt", repeat=2, stats=stats)
-    assert stats["alloc_calls_during_forward"] == 0, stats
 
 
 # (q shape, k shape, v's last dim): batch dims broadcast between q and k/v
@@ -59,7 +34,7 @@ def test_sdpa_plain_causal_scaled(sq, sk, ev, tmp_path):
     module = Fn(lambda m, q, k, v: (F.scaled_dot_product_attention(q, k, v),
                                     F.scaled_dot_product_attention(q, k, v, is_causal=True),
                                     F.scaled_dot_product_attention(q * 3, k, v, scale=0.37)))
-    _run(module, (q, k, v), tmp_path, f"sdpa {sq} {sk}", OpCode.SDPA)
+    check_module_plan(module, (q, k, v), tmp_path, f"sdpa {sq} {sk}", OpCode.SDPA)
 
 
 @pytest.mark.parametrize("mask_shape", [(7, 17), (1, 17), (7, 1), (2, 1, 7, 17), (3, 7, 17), (1, 1, 1, 17)])
@@ -73,7 +48,7 @@ def test_sdpa_float_masks(mask_shape, tmp_path):
     module = Fn(lambda m, q, k, v, x: (F.scaled_dot_product_attention(q, k, v, attn_mask=x),
                                        F.scaled_dot_product_attention(q, k, v, attn_mask=m.blocked)),
                 blocked=blocked)
-    _run(module, (q, k, v, mask), tmp_path, f"sdpa mask {mask_shape}", OpCode.SDPA)
+    check_module_plan(module, (q, k, v, mask), tmp_path, f"sdpa mask {mask_shape}", OpCode.SDPA)
 
 
 @pytest.mark.parametrize("heads, kv_heads, mask_shape", [(4, 2, None), (6, 3, (6, 5, 7)), (3, 1, (2, 1, 5, 7))])
@@ -82,7 +57,7 @@ def test_sdpa_grouped_query_heads(heads, kv_heads, mask_shape, tmp_path):
     q, k, v = torch.randn(2, heads, 5, 4), torch.randn(2, kv_heads, 7, 4), torch.randn(2, kv_heads, 7, 3)
     mask = torch.randn(*mask_shape) if mask_shape else None
     module = Fn(lambda m, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True))
-    _run(module, (q, k, v), tmp_path, f"sdpa gqa {heads}/{kv_heads}", OpCode.SDPA)
+    check_module_plan(module, (q, k, v), tmp_path, f"sdpa gqa {heads}/{kv_heads}", OpCode.SDPA)
 
 
 @pytest.mark.parametrize("shape, dims, weight, eps", [((3, 7), 1, True, 1e-6), ((2, 5, 17), 1, False, None),
@@ -93,7 +68,7 @@ def test_rms_norm(shape, dims, weight, eps, tmp_path):
     norm = torch.nn.RMSNorm(shape[-dims:], eps=eps, elementwise_affine=weight)
     if weight:
         torch.nn.init.uniform_(norm.weight, 0.5, 1.5)
-    _run(norm, (torch.randn(*shape) * 3,), tmp_path, f"rms_norm {shape}", OpCode.RMS_NORM)
+    check_module_plan(norm, (torch.randn(*shape) * 3,), tmp_path, f"rms_norm {shape}", OpCode.RMS_NORM)
 
 
 @pytest.mark.parametrize("mask_shape", [(7, 17), (2, 1, 7, 17), (3, 1, 17), (1, 7, 1)])
@@ -104,7 +79,8 @@ def test_sdpa_bool_masks(mask_shape, tmp_path):
     keep[..., 0, :] = False  # a row with every key masked: zeros, as torch gives
     module = Fn(lambda m, q, k, v, x: (F.scaled_dot_product_attention(q, k, v, attn_mask=m.keep),
                                        F.scaled_dot_product_attention(q, k, v, attn_mask=x > 0)), keep=keep)
-    _run(module, (q, k, v, torch.randn(*mask_shape)), tmp_path, f"sdpa bool mask {mask_shape}", OpCode.SDPA)
+    check_module_plan(module, (q, k, v, torch.randn(*mask_shape)), tmp_path, f"sdpa bool mask {mask_shape}",
+                      OpCode.SDPA)
 
 
 @pytest.mark.parametrize("code, params, message", [

@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from parity import close
+from parity import check_module_plan, export_plan
 from wasm_torch.errors import WasmTorchError
-from wasm_torch.model import load
-from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
+from wasm_torch.plan import OpCode, read_plan, write_plan
 from wasm_torch.runtime.wasm import run_plan
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
@@ -24,29 +23,6 @@ RUNS = (("st", 1), ("mt", 2))
 SHAPES = [((1,), (1,)), ((7,), ()), ((3, 5), (5,)), ((2, 3, 1), (4,)), ((2, 1, 4, 3), (5, 1, 3)),
           ((3, 1, 2, 1, 2), (1, 3, 1, 2, 1))]
 BIG = [((2, 9001), (9001,)), ((10007,), ())]  # rows longer than a task's chunk: threads share them
-
-
-def _plan(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
-    path = tmp_path / "m.pt2"
-    torch.export.save(torch.export.export(module.eval(), args), str(path))
-    return write_plan(build_plan(load(str(path)).graph))
-
-
-def _check(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
-    plan = _plan(module, args, tmp_path)
-    with torch.no_grad():
-        refs = module(*args)
-    refs = [t.numpy() for t in (refs if isinstance(refs, (tuple, list)) else (refs,))]
-    for variant, threads in RUNS:
-        stats: dict = {}
-        outs = run_plan(plan, [a.numpy() for a in args], threads, variant, repeat=2, stats=stats)
-        assert stats["alloc_calls_during_forward"] == 0 and stats["wasm_memory_growth"] == 0, stats
-        assert len(outs) == len(refs)
-        for i, (o, r) in enumerate(zip(outs, refs)):
-            assert o.dtype == r.dtype and o.shape == r.shape, f"output {i}: {o.dtype}{o.shape} vs {r.dtype}{r.shape}"
-            ok, diff = close(o, r)
-            assert ok, f"{variant}/{threads}: output {i} differs by {diff}"
-    return plan
 
 
 def _codes(plan: bytes) -> set[OpCode]:
@@ -71,7 +47,7 @@ def test_comparisons_logical_where_match_torch(tmp_path, xs, ys):
     a[..., 0] = 0.0              # 0 / 0 and 1 / 0
     b = torch.randn(ys).round()
     i, j = torch.randint(-3, 4, xs), torch.randint(-3, 4, ys)
-    plan = _check(Compare(), (a, b, i, j), tmp_path)
+    plan = check_module_plan(Compare(), (a, b, i, j), tmp_path)
     assert {OpCode.ELEMWISE, OpCode.WHERE, OpCode.MAP, OpCode.REDUCE} <= _codes(plan)
 
 
@@ -89,7 +65,7 @@ class IntArith(torch.nn.Module):
 def test_int64_arithmetic_matches_torch(tmp_path, xs, ys):
     i = torch.randint(-50, 50, xs)
     j = torch.randint(1, 9, ys) * torch.where(torch.rand(ys) < 0.5, -1, 1)  # no zero divisors
-    _check(IntArith(), (i, j), tmp_path)
+    check_module_plan(IntArith(), (i, j), tmp_path)
 
 
 class FloatBinary(torch.nn.Module):
@@ -104,7 +80,7 @@ class FloatBinary(torch.nn.Module):
 @pytest.mark.parametrize("xs, ys", SHAPES)
 def test_float_binary_ops_match_torch(tmp_path, xs, ys):
     b = (torch.rand(ys) + 0.5) * torch.where(torch.rand(ys) < 0.5, -1.0, 1.0)
-    _check(FloatBinary(), (torch.randn(xs) * 3, b), tmp_path)
+    check_module_plan(FloatBinary(), (torch.randn(xs) * 3, b), tmp_path)
 
 
 class Unary(torch.nn.Module):
@@ -128,7 +104,7 @@ class Unary(torch.nn.Module):
 def test_unary_math_and_activations_match_torch(tmp_path, shape):
     x = torch.randn(shape) * 3
     x.view(-1)[0] = 2.5  # a half: round to even
-    plan = _check(Unary(shape[1]), (x,), tmp_path)
+    plan = check_module_plan(Unary(shape[1]), (x,), tmp_path)
     assert {OpCode.UNARY, OpCode.MAP} <= _codes(plan)
 
 
@@ -140,7 +116,7 @@ class Mixers(torch.nn.Module):
 
 @pytest.mark.parametrize("xs, ws", [((2, 4), (4,)), ((4, 6), (4, 6)), ((2, 2, 2), (2, 1, 1))])
 def test_lerp_glu_count_nonzero_match_torch(tmp_path, xs, ws):
-    _check(Mixers(), (torch.randn(xs), torch.randn(xs), torch.rand(ws)), tmp_path)
+    check_module_plan(Mixers(), (torch.randn(xs), torch.randn(xs), torch.rand(ws)), tmp_path)
 
 
 class Casts(torch.nn.Module):
@@ -157,7 +133,7 @@ class Casts(torch.nn.Module):
 def test_casts_match_torch(tmp_path, shape):
     x = torch.randn(shape) * 10
     x.view(-1)[0] = 0.0
-    plan = _check(Casts(), (x, torch.randint(-3, 3, shape), torch.rand(shape) < 0.5), tmp_path)
+    plan = check_module_plan(Casts(), (x, torch.randint(-3, 3, shape), torch.rand(shape) < 0.5), tmp_path)
     assert OpCode.CAST in _codes(plan)
 
 
@@ -187,7 +163,7 @@ class Reduce(torch.nn.Module):
 @pytest.mark.parametrize("keepdim", [False, True])
 @pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")  # one element: NaN, as torch
 def test_reductions_match_torch(tmp_path, shape, dims, keepdim):
-    plan = _check(Reduce(dims, keepdim), (torch.randn(shape),), tmp_path)
+    plan = check_module_plan(Reduce(dims, keepdim), (torch.randn(shape),), tmp_path)
     assert OpCode.REDUCE in _codes(plan)
 
 
@@ -202,7 +178,7 @@ class FullReduce(torch.nn.Module):
 @pytest.mark.parametrize("shape", [(1,), (17,), (3, 33), (2, 3, 4, 5)])
 @pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")  # too few elements: inf or NaN, as torch
 def test_full_reductions_match_torch(tmp_path, shape):
-    _check(FullReduce(), (torch.randn(shape),), tmp_path)
+    check_module_plan(FullReduce(), (torch.randn(shape),), tmp_path)
 
 
 class Softmax(torch.nn.Module):
@@ -214,7 +190,7 @@ class Softmax(torch.nn.Module):
 def test_softmax_over_every_dim_matches_torch(tmp_path, shape):
     x = torch.randn(shape) * 3
     x.view(-1)[::7] = -math.inf  # masked entries, as attention masks leave them
-    plan = _check(Softmax(), (x,), tmp_path)
+    plan = check_module_plan(Softmax(), (x,), tmp_path)
     assert (OpCode.SOFTMAX_DIM in _codes(plan)) == (len(shape) > 1) and OpCode.TRANSPOSE not in _codes(plan)
 
 
@@ -226,7 +202,7 @@ class Creation(torch.nn.Module):
 
 @pytest.mark.parametrize("shape", [(4, 4), (3, 6), (2, 5, 3)])
 def test_creation_ops_match_torch(tmp_path, shape):
-    _check(Creation(), (torch.randn(shape),), tmp_path)
+    check_module_plan(Creation(), (torch.randn(shape),), tmp_path)
 
 
 class FloorDiv(torch.nn.Module):
@@ -235,7 +211,7 @@ class FloorDiv(torch.nn.Module):
 
 
 def test_integer_division_by_zero_fails_forward(tmp_path):
-    plan = _plan(FloorDiv(), (torch.ones(2, 3, dtype=torch.int64), torch.ones(3, dtype=torch.int64)), tmp_path)
+    plan = export_plan(FloorDiv(), (torch.ones(2, 3, dtype=torch.int64), torch.ones(3, dtype=torch.int64)), tmp_path)
     i = np.arange(6).reshape(2, 3)
     for variant, threads in RUNS:
         with pytest.raises(WasmTorchError, match="integer division by zero"):
@@ -280,7 +256,7 @@ BAD_FIELDS = {
 @pytest.mark.parametrize("field", BAD_FIELDS)
 def test_bad_dtype_op_fields_are_rejected(tmp_path, field):
     code, breaks, message = BAD_FIELDS[field]
-    plan = read_plan(_plan(Mixed(), (torch.randn(2, 3), torch.randint(-2, 2, (2, 3))), tmp_path))
+    plan = read_plan(export_plan(Mixed(), (torch.randn(2, 3), torch.randint(-2, 2, (2, 3))), tmp_path))
     breaks(plan, next(o for o in plan.ops if o.code == code))
     with pytest.raises(WasmTorchError, match=message):
         run_plan(write_plan(plan), [np.zeros((2, 3), np.float32), np.zeros((2, 3), np.int64)])
@@ -295,7 +271,7 @@ class IntMoves(torch.nn.Module):
 
 @pytest.mark.parametrize("shape", [(2, 3, 4), (3, 5, 1), (1, 2, 7)])
 def test_int64_and_bool_strided_copies_match_torch(tmp_path, shape):
-    plan = _check(IntMoves(), (torch.randint(-5, 5, shape),), tmp_path)
+    plan = check_module_plan(IntMoves(), (torch.randint(-5, 5, shape),), tmp_path)
     assert {OpCode.SLICE, OpCode.TRANSPOSE, OpCode.EXPAND} <= _codes(plan)
 
 
@@ -317,5 +293,5 @@ def test_topk_and_sort_match_torch(tmp_path, shape, dim, k):
     x = torch.randn(shape)
     if shape[dim] > 1:  # one NaN per line (it ranks as the largest; torch orders several NaNs as it likes)
         x.select(dim, 1).fill_(math.nan)
-    plan = _check(TopK(dim, k), (x, torch.randint(-2, 3, shape)), tmp_path)  # ties in i: stable order
+    plan = check_module_plan(TopK(dim, k), (x, torch.randint(-2, 3, shape)), tmp_path)  # ties in i: stable order
     assert OpCode.TOPK in _codes(plan)

@@ -11,42 +11,12 @@ import shutil
 
 import pytest
 import torch
-from parity import assert_plan_matches
+from parity import Fn, check_module_plan, export_plan
 from wasm_torch.errors import WasmTorchError
-from wasm_torch.model import load
-from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
+from wasm_torch.plan import OpCode, read_plan, write_plan
 from wasm_torch.runtime.wasm import run_plan
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
-
-
-class Fn(torch.nn.Module):
-    def __init__(self, fn, **buffers):
-        super().__init__()
-        self.fn = fn
-        for name, value in buffers.items():
-            self.register_buffer(name, value)
-
-    def forward(self, *xs):
-        return self.fn(self, *xs)
-
-
-def _plan(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
-    path = tmp_path / "m.pt2"
-    torch.export.save(torch.export.export(module.eval(), args), str(path))
-    return write_plan(build_plan(load(str(path)).graph))
-
-
-def _run(module: torch.nn.Module, args: tuple, tmp_path, what: str, codes: set[OpCode]) -> None:
-    plan = _plan(module, args, tmp_path)
-    assert codes <= {op.code for op in read_plan(plan).ops}, what
-    with torch.no_grad():
-        out = module(*args)
-    refs = [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
-    assert_plan_matches(plan, [a.numpy() for a in args], refs, what)
-    stats: dict = {}
-    run_plan(plan, [a.numpy() for a in args], 2, "mt", repeat=2, stats=stats)
-    assert stats["alloc_calls_during_forward"] == 0, stats
 
 
 @pytest.mark.parametrize("shape", [(7, 5, 3), (1, 17, 2), (3, 1, 33), (2, 3, 4, 5)])
@@ -62,7 +32,7 @@ def test_index_forms(shape, tmp_path):
                                           x[:, m.const], (i1 * 2)[1:, :], x[:, m.const[:1]], x[i0[:, None], :, i2],
                                           (x > 0)[i0[:, None], :, i2[0]]),
                 const=torch.tensor([0, shape[1] - 1, -1]))
-    _run(module, (x, i0, i1, i2), tmp_path, f"index {shape}", {OpCode.INDEX})
+    check_module_plan(module, (x, i0, i1, i2), tmp_path, f"index {shape}", {OpCode.INDEX})
 
 
 @pytest.mark.parametrize("accumulate", [False, True])
@@ -74,7 +44,7 @@ def test_index_put(accumulate, tmp_path):
         x.index_put((torch.arange(5)[:, None], idx), values, accumulate=accumulate),
         x.index_put((idx[:3] % 5,), torch.ones(7, 3), accumulate=accumulate),
         x.index_put((idx % 5, idx[:1] * 0), torch.tensor(2.5), accumulate=accumulate)))
-    _run(module, (x, idx, values), tmp_path, f"index_put accumulate={accumulate}", {OpCode.INDEX_PUT})
+    check_module_plan(module, (x, idx, values), tmp_path, f"index_put accumulate={accumulate}", {OpCode.INDEX_PUT})
 
 
 def test_setitem_and_slice_scatter(tmp_path):
@@ -89,7 +59,7 @@ def test_setitem_and_slice_scatter(tmp_path):
         z[1:3, ::2] = upd[:2, :1]
         return y, w, z
 
-    _run(Fn(fn), (torch.randn(3, 6, 4), torch.tensor([4, 1]), torch.randn(3, 2, 4)), tmp_path, "setitem",
+    check_module_plan(Fn(fn), (torch.randn(3, 6, 4), torch.tensor([4, 1]), torch.randn(3, 2, 4)), tmp_path, "setitem",
          {OpCode.INDEX_PUT})
 
 
@@ -103,7 +73,7 @@ def test_gather(dim, tmp_path):
     index = torch.randint(0, x.shape[dim], size)  # torch's gather takes no negative indices
     module = Fn(lambda m, x, index: (torch.gather(x, dim, index), torch.gather(x, dim, m.fixed)),
                 fixed=torch.randint(0, x.shape[dim], size))
-    _run(module, (x, index), tmp_path, f"gather dim {dim}", {OpCode.GATHER})
+    check_module_plan(module, (x, index), tmp_path, f"gather dim {dim}", {OpCode.GATHER})
 
 
 @pytest.mark.parametrize("gather, bad", [(False, [1, 5]), (False, [-6, 0]), (True, [[0, 5]] * 3),
@@ -114,7 +84,7 @@ def test_index_out_of_range_fails_forward(gather, bad, tmp_path):
         module, index = Fn(lambda m, x, g: torch.gather(x, 1, g)), torch.tensor([[0, 4]] * 3)
     else:
         module, index = Fn(lambda m, x, i: x[:, i]), torch.tensor([1, 4])
-    plan = _plan(module, (x, index), tmp_path)
+    plan = export_plan(module, (x, index), tmp_path)
     with pytest.raises(WasmTorchError, match=r"out of bounds for a dimension of size 5"):
         run_plan(plan, [x.numpy(), torch.tensor(bad).numpy()], 1, "st")
 
@@ -129,7 +99,7 @@ def test_bad_indexing_fields_are_rejected(code, params, message, tmp_path):
     x, i = torch.randn(3, 5, 2), torch.tensor([1, 4])
     module = Fn(lambda m, x, i: (x[:, i, i[:1]], x.index_put((i % 3,), torch.tensor(1.0)),
                                  torch.gather(x, 0, m.index)), index=torch.zeros(2, 5, 2, dtype=torch.int64))
-    plan = read_plan(_plan(module, (x, i), tmp_path))
+    plan = read_plan(export_plan(module, (x, i), tmp_path))
     next(op for op in plan.ops if op.code == code).params = params
     with pytest.raises(WasmTorchError, match=message):
         run_plan(write_plan(plan), [x.numpy(), i.numpy()], 1, "st")

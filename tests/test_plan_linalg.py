@@ -10,32 +10,16 @@ import shutil
 
 import pytest
 import torch
-from parity import assert_plan_matches
+from parity import Fn, check_module_plan
 from wasm_torch.errors import UnsupportedError
 from wasm_torch.model import load
-from wasm_torch.plan import build_plan, write_plan
+from wasm_torch.plan import build_plan
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
 
 
-class Fn(torch.nn.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, *xs):
-        return self.fn(*xs)
-
-
 def _run(fn, args: tuple, tmp_path, what: str) -> None:
-    module = Fn(fn).eval()
-    path = tmp_path / "m.pt2"
-    torch.export.save(torch.export.export(module, args), str(path))
-    plan = write_plan(build_plan(load(str(path)).graph))
-    with torch.no_grad():
-        out = module(*args)
-    refs = [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
-    assert_plan_matches(plan, [a.numpy() for a in args], refs, what)
+    check_module_plan(Fn(lambda _, *xs: fn(*xs)), args, tmp_path, what)
 
 
 # (shape of a, shape of b) for torch.matmul
@@ -97,7 +81,7 @@ def test_einsum(equation, shapes, tmp_path):
 
 def test_einsum_diagonal_is_reported(tmp_path):
     path = tmp_path / "m.pt2"
-    torch.export.save(torch.export.export(Fn(lambda x: torch.einsum("ii->i", x)), (torch.randn(3, 3),)), str(path))
+    torch.export.save(torch.export.export(Fn(lambda _, x: torch.einsum("ii->i", x)), (torch.randn(3, 3),)), str(path))
     with pytest.raises(UnsupportedError) as e:
         build_plan(load(str(path)).graph)
     assert any(op.startswith("einsum (a subscript repeated") for op, _ in e.value.problems), e.value.problems

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from parity import assert_plan_matches, close
+from parity import assert_plan_matches, check_module_plan, export_plan
 from wasm_torch.errors import UnsupportedError, WasmTorchError
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
@@ -21,25 +21,6 @@ from zoo_cache import reference_case
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the wasm backend runs under Node")
 RUNS = (("st", 1), ("mt", 2))
-
-
-def _plan(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
-    path = tmp_path / "m.pt2"
-    torch.export.save(torch.export.export(module.eval(), args), str(path))
-    return write_plan(build_plan(load(str(path)).graph))
-
-
-def _check(module: torch.nn.Module, args: tuple, tmp_path) -> bytes:
-    plan = _plan(module, args, tmp_path)
-    with torch.no_grad():
-        refs = module(*args)
-    refs = [t.numpy() for t in (refs if isinstance(refs, tuple) else (refs,))]
-    for variant, threads in RUNS:
-        outs = run_plan(plan, [a.numpy() for a in args], threads, variant)
-        for i, (o, r) in enumerate(zip(outs, refs)):
-            ok, diff = close(o, r)
-            assert ok, f"{variant}/{threads}: output {i} differs by {diff}"
-    return plan
 
 
 class Attention(torch.nn.Module):
@@ -63,7 +44,7 @@ class Attention(torch.nn.Module):
 
 @pytest.mark.parametrize("batch, seq, d, heads", [(1, 1, 4, 1), (2, 7, 12, 3), (3, 17, 8, 2)])
 def test_attention_block_matches_torch(tmp_path, batch, seq, d, heads):
-    plan = _check(Attention(17, d, heads), (torch.randint(0, 17, (batch, seq)),), tmp_path)
+    plan = check_module_plan(Attention(17, d, heads), (torch.randint(0, 17, (batch, seq)),), tmp_path)
     codes = {op.code for op in read_plan(plan).ops}
     assert {OpCode.EMBEDDING, OpCode.MATMUL, OpCode.SOFTMAX, OpCode.LAYER_NORM} <= codes
     assert (OpCode.TRANSPOSE in codes) == (seq > 1), codes  # moving only size-1 dims is a zero-copy alias
@@ -89,12 +70,12 @@ class Elementwise(torch.nn.Module):
 def test_broadcast_and_unary_ops_match_torch(tmp_path, xs, ys):
     shape = torch.broadcast_shapes(xs, ys)
     shape = (1,) * (2 - len(shape)) + shape
-    _check(Elementwise(shape), (torch.randn(xs), torch.randn(ys)), tmp_path)
+    check_module_plan(Elementwise(shape), (torch.randn(xs), torch.randn(ys)), tmp_path)
 
 
 def test_out_of_range_ids_fail_forward(tmp_path):
     module = torch.nn.Embedding(5, 3)
-    plan = _plan(module, (torch.zeros(2, 3, dtype=torch.int64),), tmp_path)
+    plan = export_plan(module, (torch.zeros(2, 3, dtype=torch.int64),), tmp_path)
     for ids in (np.array([[0, 1, 5], [0, 0, 0]]), np.array([[0, 1, 2], [-1, 0, 0]])):
         for variant, threads in RUNS:
             with pytest.raises(WasmTorchError, match=r"outside the table's rows \[0, 5\)"):
