@@ -309,3 +309,19 @@ def test_cat_of_nhwc_values_stays_nhwc(tmp_path):
     x = torch.randn(2, 3, 5, 7)
     codes = _run(tmp_path, Fn(fn, **mods), x, torch.randn(2, 3, 10, 14))
     assert codes.count(OpCode.CAT) == 5 and codes.count(OpCode.LAYOUT) == 2 + 5, codes
+
+
+def test_broadcasting_arithmetic_of_nhwc_values_stays_nhwc(tmp_path):
+    """Squeeze-excite and friends: activations broadcasting among themselves, and numbers, in NHWC."""
+    mods = dict(a=torch.nn.Conv2d(3, 6, 3, padding=1), fc1=torch.nn.Conv2d(6, 2, 1), fc2=torch.nn.Conv2d(2, 6, 1),
+                row=torch.nn.Conv2d(6, 6, (5, 1)))
+
+    def fn(m, x):
+        h = m["a"](x)
+        se = torch.sigmoid(m["fc2"](F.relu(m["fc1"](F.adaptive_avg_pool2d(h, 1)))))
+        y = h * se
+        z = (y - m["row"](y)) / (2.0 + F.relu(h)) + 0.5
+        return 1.0 - z * 3.0, h + se, z
+
+    codes = _run(tmp_path, Fn(fn, **mods), torch.randn(2, 3, 5, 7))
+    assert codes.count(OpCode.LAYOUT) == 1 + 3, codes

@@ -26,6 +26,7 @@ VISION_OPS = frozenset({"conv2d", "batch_norm", "max_pool2d", "max_pool2d_with_i
                         "adaptive_avg_pool2d", "conv_transpose2d", "adaptive_max_pool2d", "upsample_nearest2d",
                         "upsample_bilinear2d", "_upsample_nearest_exact2d", "upsample_bicubic2d"})
 NHWC_AXES = (0, 3, 1, 2)  # NCHW dim -> its position in the NHWC bytes
+BINARY_OPS = frozenset({"add", "sub", "mul", "div"})
 PAD_OPS = frozenset({"constant_pad_nd", "reflection_pad2d", "replication_pad2d", "_pad_circular"})
 # elementwise activations of one operand (UNARY), lowered as they are on NCHW values
 ACTIVATION_OPS = frozenset({"sigmoid", "tanh", "silu", "hardswish", "hardsigmoid", "gelu", "leaky_relu", "elu",
@@ -97,12 +98,29 @@ def _const(g: Graph, ref: Any) -> bool:
     return isinstance(ref, Ref) and ref.name in g.constants
 
 
+def _activation_4d(g: Graph, ref: Ref) -> bool:
+    return len(g.values[ref.name].shape) == 4 and g.values[ref.name].dtype == "float32" and not _const(g, ref)
+
+
+def _nhwc_binary(g: Graph, layout: Layout, node: Node) -> bool:
+    """add/sub/mul/div of 4-d activations (broadcasting among themselves, e.g. a squeeze-excite
+    scale [N, C, 1, 1]) and numbers, one operand NHWC: computed on the NHWC bytes. A constant or
+    lower-rank operand broadcasts against NCHW dims, so it keeps the op in NCHW."""
+    a = node.args
+    if a.get("alpha", 1) != 1 or a.get("rounding_mode") is not None:
+        return False
+    operands = [a["self"], a["other"]]
+    refs = [v for v in operands if isinstance(v, Ref)]
+    numbers = [v for v in operands if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return len(refs) + len(numbers) == 2 and all(_activation_4d(g, r) for r in refs) \
+        and any(r.name in layout.nhwc for r in refs) and len(g.values[node.outputs[0]].shape) == 4
+
+
 def _nhwc_cat(g: Graph, layout: Layout, tensors: list) -> bool:
     """cat of 4-d float activations, one of them NHWC: concatenated in NHWC (a skip connection)."""
     refs = [t for t in tensors if isinstance(t, Ref)]
     return len(refs) == len(tensors) and any(r.name in layout.nhwc for r in refs) and all(
-        len(g.values[r.name].shape) == 4 and g.values[r.name].dtype == "float32" and not _const(g, r)
-        for r in refs)
+        _activation_4d(g, r) for r in refs)
 
 
 def plan_layout(g: Graph) -> Layout:
@@ -122,10 +140,7 @@ def plan_layout(g: Graph) -> Layout:
             layout.nhwc.add(node.outputs[0])
         elif node.op in PASSTHROUGH_OPS and x.name in layout.nhwc:
             layout.nhwc.add(node.outputs[0])
-        elif node.op == "add" and a.get("alpha") == 1 and isinstance(a.get("other"), Ref) and rank == 4 \
-                and g.values[a["other"].name].shape == g.values[x.name].shape \
-                and not _const(g, x) and not _const(g, a["other"]) \
-                and (x.name in layout.nhwc or a["other"].name in layout.nhwc):
+        elif node.op in BINARY_OPS and _nhwc_binary(g, layout, node):
             layout.nhwc.add(node.outputs[0])
         if node.op == "batch_norm" and rank == 4 and not a["training"] and len(users.get(x.name, [])) == 1 \
                 and x.name not in outputs and all(_const(g, a[k]) for k in ("weight", "bias", "running_mean",

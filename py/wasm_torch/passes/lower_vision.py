@@ -8,6 +8,7 @@ AVG_POOL2D, ADAPTIVE_AVG_POOL2D, ADD_CLAMP (NHWC activations; passes/layout.py d
     avg_pool2d                                                                    AVG_POOL2D
     adaptive_avg_pool2d, mean over H and W of a 4-d tensor                       ADAPTIVE_AVG_POOL2D
     relu, clamp, add (same shapes) on NHWC values                                 CLAMP, ADD_CLAMP
+    add/sub/mul/div of 4-d activations broadcasting, or with a number, in NHWC    BINARY on the NHWC bytes
     sigmoid, silu, hardswish, gelu, ... (layout.ACTIVATION_OPS) on NHWC values    UNARY on the NHWC bytes
     cat of NHWC values                                                            CAT along the NHWC dim
     reshape of an NHWC value with H = W = 1                                       RESHAPE (same bytes)
@@ -174,17 +175,22 @@ def _passthrough(original: str) -> Callable:
                 raise Reject(n.op)
             return fallback(c, n)
         c.extra[n.outputs[0]] = nhwc_shape(tuple(c.g.values[n.outputs[0]].shape))
-        if original == "add":
+        if original != "add":
+            base[original](c, n)
+        elif isinstance(n.args["other"], Ref) and c.shape(n.args["self"]) == c.shape(n.args["other"]):
             a, b = (c.tensor(n.args[k], k, "add") for k in ("self", "other"))
             c.ops.append(_op(OpCode.ADD_CLAMP, [a, b], n.outputs[0], "add", n.source, ()))
+        elif fallback is not None:  # broadcasting, or a number: BINARY on the NHWC bytes
+            fallback(c, n)
         else:
-            base[original](c, n)
+            raise Reject("add")
 
     return lower
 
 
 def _activation(c: Any, n: Node, fallback: Callable | None, base: dict[str, Callable]) -> None:
-    """An activation of an NHWC value runs on the NHWC bytes: same lowering, NHWC shapes."""
+    """An activation (or sub/mul/div, passes/layout.py's _nhwc_binary) of NHWC values runs on the
+    NHWC bytes: same lowering, NHWC shapes."""
     if fallback is None:
         raise Reject(n.op)
     if c.layout.node_nhwc:
@@ -222,7 +228,8 @@ LOWER: dict[str, Callable] = {"conv2d": _conv2d, "batch_norm": _batch_norm, "max
                               "adaptive_avg_pool2d": _adaptive_avg_pool2d}
 WRAP: dict[str, Callable] = {"mean": _mean, "reshape": _reshape, "relu": _passthrough("relu"),
                              "clamp": _passthrough("clamp"), "add": _passthrough("add"),
-                             "cat": _cat, **{op: _activation for op in ACTIVATION_OPS}}
+                             "cat": _cat, "sub": _activation, "mul": _activation, "div": _activation,
+                             **{op: _activation for op in ACTIVATION_OPS}}
 
 
 def install(table: dict[str, Callable], base: dict[str, Callable]) -> dict[str, Callable]:
