@@ -3,8 +3,8 @@
 The graph is NCHW (torch's layout); the convolution and pooling kernels are NHWC (channels
 last, as XNNPACK). Converting around every op would cost a transpose per op, so activations
 stay NHWC from one vision op to the next: a value is stored NHWC when a vision op produces it,
-or when an elementwise op (relu, clamp, an activation, same-shape add), a pad, a group norm or a
-cat produces it from NHWC operands. Layout
+or when an elementwise op (relu, clamp, an activation, add/sub/mul/div of 4-d activations or
+numbers), a pad, a group norm or a cat produces it from NHWC operands. Layout
 changes (plan op LAYOUT) are inserted by the lowering only where a value crosses the border: a
 graph input into a convolution, an NHWC value into an op that needs NCHW (a reshape/flatten of
 a 4-d tensor, unless its H and W are 1, where both layouts share their bytes), or a graph output.
