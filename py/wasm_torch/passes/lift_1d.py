@@ -5,7 +5,7 @@ and likewise for conv_transpose1d, the 1-d pools, batch norm of a 3-d input and 
 chain of such ops stays 4-d: an op whose input is the squeeze of a lifted result reads that 4-d
 result directly, so the reshapes in between are dead and the activations stay NHWC from one op to
 the next (the layout pass then sees plain 2-d vision ops). relu and clamp of a lifted result are
-lifted too, so they do not break the chain.
+lifted too, so they do not break the chain, and a mean over its length is a global average pool.
 """
 
 from __future__ import annotations
@@ -98,6 +98,11 @@ def _lift(out: Graph, node: Node, x: Ref, lifted: dict[str, str], as_4d: Any) ->
         args = _conv(a, w4)
     elif op in _POOLS:
         args = _POOLS[op](a)
+    elif op == "mean":  # over the length of a lifted value: the global average pool of the 4-d one
+        dims = [d % 3 for d in a["dim"] or []]
+        if x.name not in lifted or dims != [2] or a["dtype"] is not None:
+            return None
+        args = {**a, "dim": [2, 3]}
     elif op in _SAME:
         pad = a.get("pad")
         if op in ("relu", "clamp") and x.name not in lifted or pad is not None and len(pad) != 2:
