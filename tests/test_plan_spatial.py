@@ -98,10 +98,11 @@ def test_pads_match_torch(tmp_path):
                 F.pad(h, (1, 0, 2, 1), mode="reflect"), F.pad(h, (2, 2, 1, 1), mode="replicate"),
                 F.pad(h, (1, 3, 2, 2), mode="circular"), F.pad(h, (0, 1, 1, 0), value=-2.0),
                 F.pad(h, (-1, 1, 0, -2)), F.pad(s, (2, 3), mode="reflect"), F.pad(s, (0, 2), mode="replicate"),
-                F.pad(s, (3, 1), mode="circular"), F.pad(s, (1, 1, 1, 1, 1, 1)), F.pad(s, (-2, 1)))
+                F.pad(s, (3, 1), mode="circular"), F.pad(s, (1, 1, 1, 1, 1, 1)), F.pad(s, (-2, 1)),
+                F.pad(h, (0, 0, 1, 0, 2, 1), value=1.5), F.pad(h, (1, 1, 0, 0, 0, 0, 1, 0)))
 
     codes = _run(tmp_path, Fn(fn, conv=conv), torch.randn(2, 3, 7, 9), torch.randn(3, 4, 11))
-    assert codes.count(OpCode.PAD) == 15
+    assert codes.count(OpCode.PAD) == 17
 
 
 def test_zero_pads_fold_into_convolutions(tmp_path):
