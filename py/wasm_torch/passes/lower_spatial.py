@@ -3,7 +3,6 @@
     conv_transpose2d (any stride, padding, output_padding, dilation, groups)   CONV_TRANSPOSE2D (NHWC)
     constant_pad_nd, reflection_pad2d, replication_pad2d, _pad_circular        PAD, in the layout the
         input is stored in; a zero constant pad read only by convolutions is folded into their padding
-    max_pool2d_with_indices, indices used                                      MAX_POOL2D_INDICES
     adaptive_max_pool2d (indices unused)                                      ADAPTIVE_MAX_POOL2D
     upsample_nearest1d/2d, upsample_linear1d, upsample_bilinear2d,            UPSAMPLE2D (NHWC; the
     _upsample_nearest_exact1d/2d, upsample_bicubic2d
@@ -26,6 +25,7 @@ from ..formats.tensor import TensorData
 from ..ir import Node
 from ..plan import OpCode, PlanOp
 from .layout import NHWC_AXES, nhwc_shape
+from .lower_vision import used
 from .lower_wasm import _Reject as Reject
 
 PAD_MODES = {"constant_pad_nd": 0, "reflection_pad2d": 1, "reflection_pad1d": 1, "replication_pad2d": 2,
@@ -58,10 +58,6 @@ def _op(c: Any, code: OpCode, inputs: list[str], outputs: list[str], n: Node, pa
 def _nhwc_out(c: Any, name: str) -> str:
     c.extra[name] = nhwc_shape(tuple(c.g.values[name].shape))
     return name
-
-
-def _used(c: Any, name: str) -> bool:
-    return name in c.g.outputs or any(r.name == name for m in c.g.nodes for r in m.input_refs())
 
 
 def _conv_transpose2d(c: Any, n: Node) -> None:
@@ -104,21 +100,8 @@ def _pad(c: Any, n: Node) -> None:
     _op(c, OpCode.PAD, [x], [out], n, params, "pad")
 
 
-def _max_pool2d_indices(c: Any, n: Node, fallback: Callable | None, base: dict) -> None:
-    if not (len(n.outputs) > 1 and _used(c, n.outputs[1])):
-        return fallback(c, n)
-    a = n.args
-    if len(c.shape(a["self"])) != 4:
-        raise Reject(f"{n.op} ({len(c.shape(a['self']))}-d input)")
-    x = c.layout.to_nhwc(c, c.tensor(a["self"], "self", n.op))
-    k = _ints(a["kernel_size"], 2)
-    params = (*k, *_ints(a["stride"], 2, k), *_ints(a["padding"], 2), *_ints(a["dilation"], 2),
-              int(bool(a["ceil_mode"])))
-    _op(c, OpCode.MAX_POOL2D_INDICES, [x], [_nhwc_out(c, n.outputs[0]), n.outputs[1]], n, params, "max_pool2d")
-
-
 def _adaptive_max_pool2d(c: Any, n: Node) -> None:
-    if _used(c, n.outputs[1]):
+    if used(c, n.outputs[1]):
         raise Reject("adaptive_max_pool2d (the indices are used)")
     if len(c.shape(n.args["self"])) != 4:
         raise Reject(f"adaptive_max_pool2d ({len(c.shape(n.args['self']))}-d input)")
@@ -244,4 +227,4 @@ LOWER: dict[str, Callable] = {
     "group_norm": _group_norm, "pixel_shuffle": _pixel_shuffle,
     "pixel_unshuffle": _pixel_shuffle, **{op: _pad for op in PAD_MODES}}
 # wrapped lowerings: (c, node, the table's lowering before, lower_wasm's table)
-WRAP: dict[str, Callable] = {"max_pool2d_with_indices": _max_pool2d_indices, "layer_norm": _layer_norm}
+WRAP: dict[str, Callable] = {"layer_norm": _layer_norm}

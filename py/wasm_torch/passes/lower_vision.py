@@ -5,6 +5,7 @@ AVG_POOL2D, ADAPTIVE_AVG_POOL2D, ADD_CLAMP (NHWC activations; passes/layout.py d
     batch_norm (eval) right after a conv2d whose result it alone reads            folded into CONV2D
     batch_norm (eval, 2-d or 4-d input, constant parameters)                      BATCH_NORM
     max_pool2d, max_pool2d_with_indices (indices unused)                          MAX_POOL2D
+    max_pool2d_with_indices, indices read (int64, NCHW as torch's)                MAX_POOL2D_INDICES
     avg_pool2d                                                                    AVG_POOL2D
     adaptive_avg_pool2d, mean over H and W of a 4-d tensor                       ADAPTIVE_AVG_POOL2D
     relu, clamp, add (same shapes) on NHWC values                                 CLAMP, ADD_CLAMP
@@ -114,16 +115,21 @@ def _pool_input(c: Any, n: Node) -> str:
     return c.layout.to_nhwc(c, c.tensor(n.args["self"], "self", op))
 
 
+def used(c: Any, name: str) -> bool:
+    """Does an op or the graph's outputs read value `name`?"""
+    return name in c.g.outputs or any(r.name == name for m in c.g.nodes for r in m.input_refs())
+
+
 def _max_pool2d(c: Any, n: Node) -> None:
+    """MAX_POOL2D, or MAX_POOL2D_INDICES when the indices of max_pool2d_with_indices are read."""
     a = n.args
-    if n.op == "max_pool2d_with_indices" and any(
-            isinstance(r, Ref) and r.name == n.outputs[1] for m in c.g.nodes for r in m.input_refs()) \
-            or (len(n.outputs) > 1 and n.outputs[1] in c.g.outputs):
-        raise Reject("max_pool2d_with_indices (the indices are used)")
     x = _pool_input(c, n)
     k = _pair(a["kernel_size"], "kernel_size", n.op)
     params = (*k, *_pair(a["stride"], "stride", n.op, k), *_pair(a["padding"], "padding", n.op),
               *_pair(a["dilation"], "dilation", n.op), int(bool(a["ceil_mode"])))
+    if len(n.outputs) > 1 and used(c, n.outputs[1]):
+        c.ops.append(PlanOp(OpCode.MAX_POOL2D_INDICES, [x], n.outputs[:2], "max_pool2d", n.source, params=params))
+        return
     c.ops.append(_op(OpCode.MAX_POOL2D, [x], n.outputs[0], "max_pool2d", n.source, params))
 
 
@@ -234,9 +240,9 @@ WRAP: dict[str, Callable] = {"mean": _mean, "reshape": _reshape, "relu": _passth
 
 def install(table: dict[str, Callable], base: dict[str, Callable]) -> dict[str, Callable]:
     """The lowering table with the vision ops (and passes/lower_spatial.py's) added. relu, clamp,
-    add, reshape, mean, layer_norm and max_pool2d_with_indices are wrapped: the lowering they had
-    before still handles the cases the wrapper does not take; `base` (lower_wasm's table) gives the
-    CLAMP lowering of NHWC relu/clamp."""
+    add/sub/mul/div, cat, the activations, reshape, mean and layer_norm are wrapped: the lowering
+    they had before still handles the cases the wrapper does not take; `base` (lower_wasm's table)
+    gives the CLAMP lowering of NHWC relu/clamp."""
     from . import lower_spatial
 
     out = {**table, **LOWER, **lower_spatial.LOWER}
