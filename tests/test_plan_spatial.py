@@ -215,6 +215,8 @@ _BAD = [
     (OpCode.GROUP_NORM, (3, 3, 1e-5), "3 groups do not divide 4 channels"),
     (OpCode.GROUP_NORM, (1, 2, 1e-5), "3 inputs, the flags 0x1 call for 2"),
     (OpCode.GROUP_NORM, (3, 2, float("nan")), "eps nan"),
+    (OpCode.GROUP_NORM, (11, 2, 1e-5), "unknown flags 0xb"),
+    (OpCode.GROUP_NORM, (7, 2, 1e-5), "input 1 has shape [4], expected [6]"),  # channels last: 6
 ]
 
 
