@@ -328,3 +328,21 @@ def test_broadcasting_arithmetic_of_nhwc_values_stays_nhwc(tmp_path):
 
     codes = _run(tmp_path, Fn(fn, **mods), torch.randn(2, 3, 5, 7))
     assert codes.count(OpCode.LAYOUT) == 1 + 3, codes
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 5, 7), (1, 6, 9), (3, 5, 2, 2)])
+def test_batch_norm_with_batch_or_computed_statistics(tmp_path, shape):
+    """Training-mode statistics (decomposed instance norm) and running statistics computed by the
+    graph: written out as REDUCE / BINARY / UNARY ops."""
+    c = shape[1]
+    w, b = torch.rand(c) + 0.5, torch.randn(c)
+    mean, var = torch.randn(c), torch.rand(c) + 0.5
+
+    def fn(m, x):
+        return (F.batch_norm(x, None, None, w, b, training=True, eps=1e-3),
+                F.batch_norm(x * 2.0, None, None, training=True),
+                F.batch_norm(x, mean * 1.5, var.repeat(1) + 0.25, w * 2.0, None, eps=1e-4),
+                F.instance_norm(x + 1.0), F.instance_norm(x, mean, var, w, b, use_input_stats=False))
+
+    codes = _run(tmp_path, Fn(fn), torch.randn(*shape) * 2 + 1)
+    assert OpCode.REDUCE in codes

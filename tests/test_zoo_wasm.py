@@ -25,7 +25,6 @@ RUNNER = Path(__file__).resolve().parent / "node" / "run_plans.mjs"
 CONFIGS = (("st", 1), ("mt", 1), ("mt", 2))
 
 NOT_YET = {
-    "norms-decomposed": "training-mode batch norm (the decomposed instance_norm)",
     "transformer_encoder-script": "_native_multi_head_attention",
 }
 

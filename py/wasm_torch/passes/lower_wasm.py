@@ -168,6 +168,7 @@ _LOWER = {"linear": _linear, "addmm": _addmm, "relu": _clamp, "clamp": _clamp, "
 
 def lower_for_wasm(g: Graph) -> Lowered:
     """Raises UnsupportedError listing every op (with its source) the wasm kernels cannot run."""
+    from .batch_norm_stats import decompose_batch_norm
     from .layout import plan_layout
     from .lift_1d import lift_1d
     from .lower_attention import LOWER as ATTENTION
@@ -180,7 +181,7 @@ def lower_for_wasm(g: Graph) -> Lowered:
     from .lower_vision import install
 
     table = install(install_dtype({**_LOWER, **LOWER, **SEQUENCE, **LINALG, **ATTENTION, **INDEXING}), _LOWER)
-    g = lift_1d(g)  # 1-d convolutions, pools, pads as 2-d ones
+    g = lift_1d(decompose_batch_norm(g))  # 1-d convolutions, pools, pads as 2-d ones
     c = _Ctx(g, layout=plan_layout(g))
     for i, name in enumerate(g.inputs):
         meta = g.values[name]
