@@ -76,10 +76,11 @@ static inline const float* pixel(const float* input, ptrdiff_t y, ptrdiff_t x, s
 }
 
 /* Windows of a strided/padded/dilated pool: tap (kh, kw) of output (oh, ow) reads input
- * (oh*sh - ph + kh*dh, ow*sw - pw + kw*dw). */
-static void build_window_indirection(const wt_pool2d_params* p, size_t oh_count, size_t ow_count,
-                                     const float* input, const float* pad, const float** ind) {
-  for (size_t oh = 0; oh < oh_count; oh++)
+ * (oh*sh - ph + kh*dh, ow*sw - pw + kw*dw); output rows [oh0, oh1). */
+static void build_window_indirection(const wt_pool2d_params* p, size_t oh0, size_t oh1,
+                                     size_t ow_count, const float* input, const float* pad,
+                                     const float** ind) {
+  for (size_t oh = oh0; oh < oh1; oh++)
     for (size_t ow = 0; ow < ow_count; ow++) {
       const ptrdiff_t y0 = (ptrdiff_t)(oh * p->stride_height) - (ptrdiff_t)p->padding_height;
       const ptrdiff_t x0 = (ptrdiff_t)(ow * p->stride_width) - (ptrdiff_t)p->padding_width;
@@ -124,9 +125,21 @@ void wt_f32_maxpool2d_nhwc(const wt_pool_config* cfg, const wt_pool2d_params* p,
   if (p->batch == 0 || p->channels == 0 || oh == 0 || ow == 0) return;
   const size_t taps = (size_t)p->kernel_height * p->kernel_width;
   scratch_layout l = carve(scratch, p->channels, oh * ow, taps, -INFINITY);
-  build_window_indirection(p, oh, ow, input, l.pad, l.indirection);
+  build_window_indirection(p, 0, oh, ow, input, l.pad, l.indirection);
   run_images(cfg, 1, p->batch, p->input_height * p->input_width * p->channels, oh * ow, taps,
              p->channels, &l, input, output);
+}
+
+void wt_f32_maxpool2d_nhwc_rows(const wt_pool_config* cfg, const wt_pool2d_params* p,
+                                const float* input, size_t r0, size_t r1, float* output,
+                                void* scratch) {
+  const size_t ow = wt_pool2d_output_width(p);
+  if (p->channels == 0 || ow == 0 || r1 <= r0) return;
+  const size_t taps = (size_t)p->kernel_height * p->kernel_width;
+  scratch_layout l = carve(scratch, p->channels, (r1 - r0) * ow, taps, -INFINITY);
+  build_window_indirection(p, r0, r1, ow, input, l.pad, l.indirection);
+  cfg->maxpool((r1 - r0) * ow, taps, p->channels, l.indirection, 0, l.pad, output,
+               p->channels * sizeof(float));
 }
 
 void wt_f32_avgpool2d_nhwc(const wt_pool_config* cfg, const wt_pool2d_params* p,
@@ -136,7 +149,7 @@ void wt_f32_avgpool2d_nhwc(const wt_pool_config* cfg, const wt_pool2d_params* p,
   if (p->batch == 0 || p->channels == 0 || oh_count == 0 || ow_count == 0) return;
   const size_t taps = (size_t)p->kernel_height * p->kernel_width;
   scratch_layout l = carve(scratch, p->channels, oh_count * ow_count, taps, 0.0f);
-  build_window_indirection(p, oh_count, ow_count, input, l.pad, l.indirection);
+  build_window_indirection(p, 0, oh_count, ow_count, input, l.pad, l.indirection);
   /* torch's divisor: the window clipped to the padded input (count_include_pad; the ceil_mode
    * overhang never counts) or to the input itself; divisor_override replaces both. */
   const ptrdiff_t H = (ptrdiff_t)p->input_height, W = (ptrdiff_t)p->input_width;

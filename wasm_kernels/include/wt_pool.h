@@ -138,6 +138,11 @@ void wt_f32_maxpool2d_nhwc(const wt_pool_config* cfg, const wt_pool2d_params* p,
                            const float* input, float* output, void* scratch);
 void wt_f32_avgpool2d_nhwc(const wt_pool_config* cfg, const wt_pool2d_params* p,
                            const float* input, float* output, void* scratch);
+/* Max pooling of output rows [r0, r1) of one image (output points at row r0): a part of an image
+ * per thread. The scratch of wt_f32_maxpool2d_nhwc_scratch_bytes for a batch of 1 is enough. */
+void wt_f32_maxpool2d_nhwc_rows(const wt_pool_config* cfg, const wt_pool2d_params* p,
+                                const float* input, size_t r0, size_t r1, float* output,
+                                void* scratch);
 
 /* max_pool2d_with_indices of output rows [r0, r1) of one image [H, W, C]: output and indices point
  * at row r0 ([rows, OW, C]); indices are flat h * W + w (int32: H * W fits). Scratch: the window's

@@ -525,23 +525,41 @@ static void conv_rows(const vstate* st, size_t n, size_t r0, size_t r1, void* sc
     wt_f32_conv2d_nhwc(st->gemm, &q, input, st->packed, output, scratch, st->min, st->max);
 }
 
-static void conv_task(void* context, size_t task) {
-  const wt_step* s = context;
+typedef void (*rows_fn)(const vstate* st, size_t n, size_t r0, size_t r1, void* scratch);
+
+/* The task's units as output rows over the batch (unit n * OH + r): one call per image it covers. */
+static void row_runs(const wt_step* s, size_t task, rows_fn fn) {
   const vstate* st = s->params;
   void* scratch = task_scratch(s, task);
   size_t u0, u1;
   task_range(st, task, &u0, &u1);
-  if (!st->row_split) {
-    for (size_t n = u0; n < u1; n++) conv_rows(st, n, 0, st->oh, scratch);
-    return;
-  }
   while (u0 < u1) {
     const size_t n = u0 / st->oh, r0 = u0 % st->oh;
     const size_t r1 = st->oh - r0 < u1 - u0 ? st->oh : r0 + (u1 - u0);
-    conv_rows(st, n, r0, r1, scratch);
+    fn(st, n, r0, r1, scratch);
     u0 += r1 - r0;
   }
 }
+
+static void conv_task(void* context, size_t task) {
+  const wt_step* s = context;
+  const vstate* st = s->params;
+  if (st->row_split) {
+    row_runs(s, task, conv_rows);
+    return;
+  }
+  size_t u0, u1;
+  task_range(st, task, &u0, &u1);
+  for (size_t n = u0; n < u1; n++) conv_rows(st, n, 0, st->oh, task_scratch(s, task));
+}
+
+static void maxpool_rows(const vstate* st, size_t n, size_t r0, size_t r1, void* scratch) {
+  wt_f32_maxpool2d_nhwc_rows(st->pcfg, &st->pool, st->x + n * st->h * st->w * st->c, r0, r1,
+                             st->y + (n * st->oh + r0) * st->ow * st->c, scratch);
+}
+
+/* Units are output rows over the batch. */
+static void maxpool_task(void* context, size_t task) { row_runs(context, task, maxpool_rows); }
 
 static void pool_task(void* context, size_t task, uint16_t code) {
   const wt_step* s = context;
@@ -552,9 +570,7 @@ static void pool_task(void* context, size_t task, uint16_t code) {
   for (size_t n = u0; n < u1; n++) {
     const float* x = st->x + n * st->h * st->w * st->c;
     float* y = st->y + n * st->oh * st->ow * st->c;
-    if (code == WT_OP_MAX_POOL2D)
-      wt_f32_maxpool2d_nhwc(st->pcfg, &st->pool, x, y, scratch);
-    else if (code == WT_OP_AVG_POOL2D)
+    if (code == WT_OP_AVG_POOL2D)
       wt_f32_avgpool2d_nhwc(st->pcfg, &st->pool, x, y, scratch);
     else if (code == WT_OP_ADAPTIVE_MAX_POOL2D)
       wt_f32_adaptive_maxpool2d_nhwc(st->pcfg, 1, st->h, st->w, st->c, st->oh, st->ow, x, y, scratch);
@@ -566,7 +582,6 @@ static void pool_task(void* context, size_t task, uint16_t code) {
   }
 }
 
-static void maxpool_task(void* c, size_t t) { pool_task(c, t, WT_OP_MAX_POOL2D); }
 static void adaptive_max_task(void* c, size_t t) { pool_task(c, t, WT_OP_ADAPTIVE_MAX_POOL2D); }
 static void avgpool_task(void* c, size_t t) { pool_task(c, t, WT_OP_AVG_POOL2D); }
 static void adaptive_task(void* c, size_t t) { pool_task(c, t, WT_OP_ADAPTIVE_AVG_POOL2D); }
@@ -690,28 +705,23 @@ static void pad_task(void* context, size_t task) {
   }
 }
 
-/* Units are output rows (n, oh); packed holds the OH row taps, then the OW column taps (bicubic:
- * wt_resize_tap4). */
-static void upsample_task(void* context, size_t task) {
-  const wt_step* s = context;
-  const vstate* st = s->params;
-  const wt_resize_tap* rows = (const wt_resize_tap*)st->packed;
-  const wt_resize_tap4* rows4 = (const wt_resize_tap4*)st->packed;
-  size_t u0, u1;
-  task_range(st, task, &u0, &u1);
-  while (u0 < u1) {
-    const size_t n = u0 / st->oh, r0 = u0 % st->oh;
-    const size_t r1 = st->oh - r0 < u1 - u0 ? st->oh : r0 + (u1 - u0);
-    const float* x = st->x + n * st->h * st->w * st->c;
-    float* y = st->y + (n * st->oh + r0) * st->ow * st->c;
-    if (st->cubic)
-      wt_f32_resize2d_cubic_nhwc_rows(st->rcfg, st->w, st->c, rows4, rows4 + st->oh, st->ow, x, r0, r1, y);
-    else
-      wt_f32_resize2d_nhwc_rows(st->rcfg, st->linear, st->w, st->c, rows, rows + st->oh, st->ow, x, r0,
-                                r1, y);
-    u0 += r1 - r0;
+/* packed holds the OH row taps, then the OW column taps (bicubic: wt_resize_tap4). */
+static void upsample_rows(const vstate* st, size_t n, size_t r0, size_t r1, void* scratch) {
+  (void)scratch;
+  const float* x = st->x + n * st->h * st->w * st->c;
+  float* y = st->y + (n * st->oh + r0) * st->ow * st->c;
+  if (st->cubic) {
+    const wt_resize_tap4* rows = (const wt_resize_tap4*)st->packed;
+    wt_f32_resize2d_cubic_nhwc_rows(st->rcfg, st->w, st->c, rows, rows + st->oh, st->ow, x, r0, r1, y);
+  } else {
+    const wt_resize_tap* rows = (const wt_resize_tap*)st->packed;
+    wt_f32_resize2d_nhwc_rows(st->rcfg, st->linear, st->w, st->c, rows, rows + st->oh, st->ow, x, r0,
+                              r1, y);
   }
 }
+
+/* Units are output rows over the batch. */
+static void upsample_task(void* context, size_t task) { row_runs(context, task, upsample_rows); }
 
 /* Units are (image, group): cg channels of `block` elements, one contiguous run in NCHW (the
  * f32-layernorm family's statistics); packed holds gamma[C] (ones when absent) then beta[C]. */
@@ -782,19 +792,9 @@ static void conv_transpose_rows(const vstate* st, size_t n, size_t r0, size_t r1
                        st->y + (n * st->oh + r0) * st->ow * st->oc, scratch, st->min, st->max);
 }
 
-/* Units are output rows over the batch (N * OH), each task one kernel call per image it covers. */
+/* Units are output rows over the batch (N * OH). */
 static void conv_transpose_task(void* context, size_t task) {
-  const wt_step* s = context;
-  const vstate* st = s->params;
-  void* scratch = task_scratch(s, task);
-  size_t u0, u1;
-  task_range(st, task, &u0, &u1);
-  while (u0 < u1) {
-    const size_t n = u0 / st->oh, r0 = u0 % st->oh;
-    const size_t r1 = st->oh - r0 < u1 - u0 ? st->oh : r0 + (u1 - u0);
-    conv_transpose_rows(st, n, r0, r1, scratch);
-    u0 += r1 - r0;
-  }
+  row_runs(context, task, conv_transpose_rows);
 }
 
 #define WT_VISION_RUN(name, task_fn)                                  \
@@ -1064,7 +1064,7 @@ int wt_vision_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const 
     case WT_OP_AVG_POOL2D:
       pool_params(op, x, &g.pool);
       g.pcfg = wt_f32_pool_config(WT_VISION_POOL);
-      g.units = g.n;
+      g.units = op->code == WT_OP_MAX_POOL2D ? g.n * g.oh : g.n; /* max: rows */
       scratch = op->code == WT_OP_MAX_POOL2D ? wt_f32_maxpool2d_nhwc_scratch_bytes(&g.pool)
                                              : wt_f32_avgpool2d_nhwc_scratch_bytes(&g.pool);
       run = op->code == WT_OP_MAX_POOL2D ? run_maxpool : run_avgpool;
