@@ -366,3 +366,36 @@ for (const variant of ['st', 'mt']) {
     }
   });
 }
+
+for (const variant of ['st', 'mt']) {
+  test(`f32 max pool by row ranges (a thread's share) == the whole image (${variant})`, async () => {
+    const M = await loadKernels(variant);
+    try {
+      maxCases().filter((cs) => cs.oh > 1).forEach((cs, idx) => {
+        const { h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil, oh, ow } = cs;
+        const x = nchwToNhwc(randomInput(9000 + idx, 1, c, h, w, idx % 5 === 0 ? 2 : 0), 1, c, h, w);
+        const count = oh * ow * c, row = ow * c;
+        const scratch = M._wt_f32_maxpool2d_scratch_size(1, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil);
+        const pin = alloc(M, x.length * 4), pout = alloc(M, (count + PAD) * 4), ps = alloc(M, scratch);
+        M.HEAPF32.set(x, pin / 4);
+        for (const v of VARIANTS) {
+          M._wt_f32_maxpool2d_run(v, 1, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil, pin, pout, ps);
+          const whole = M.HEAPF32.slice(pout / 4, pout / 4 + count);
+          M.HEAPF32.fill(SENTINEL, pout / 4, pout / 4 + count + PAD);
+          const cut = 1 + (idx % (oh - 1));  // two ranges, [0, cut) and [cut, oh)
+          M._wt_f32_maxpool2d_rows_run(v, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil, 0, cut, pin, pout, ps);
+          M._wt_f32_maxpool2d_rows_run(v, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil, cut, oh, pin,
+            pout + 4 * cut * row, ps);
+          const parts = M.HEAPF32.slice(pout / 4, pout / 4 + count + PAD);
+          for (let i = 0; i < count; i++)
+            if (!Object.is(parts[i], whole[i])) assert.fail(`rows ${describe(cs)} v${v} cut ${cut} [${i}]: ${parts[i]} vs ${whole[i]}`);
+          for (let i = count; i < count + PAD; i++)
+            if (parts[i] !== SENTINEL) assert.fail(`rows ${describe(cs)} v${v}: wrote past the output`);
+        }
+        [pin, pout, ps].forEach((p) => M._wt_free(p));
+      });
+    } finally {
+      unloadKernels(M);
+    }
+  });
+}

@@ -112,3 +112,15 @@ EMSCRIPTEN_KEEPALIVE void wt_f32_argmaxpool2d_run(int variant, size_t h, size_t 
   if (cfg != NULL && oh != 0 && wt_pool2d_output_width(&p) != 0)
     wt_f32_argmaxpool2d_nhwc_rows(cfg, &p, input, 0, oh, output, indices, scratch);
 }
+
+/* max pooling of output rows [r0, r1) of one image [h, w, c]; output points at row r0 */
+EMSCRIPTEN_KEEPALIVE void wt_f32_maxpool2d_rows_run(int variant, size_t h, size_t w, size_t c,
+                                                    uint32_t kh, uint32_t kw, uint32_t sh,
+                                                    uint32_t sw, uint32_t ph, uint32_t pw,
+                                                    uint32_t dh, uint32_t dw, uint32_t ceil_mode,
+                                                    size_t r0, size_t r1, const float* input,
+                                                    float* output, void* scratch) {
+  const wt_pool_config* cfg = wt_f32_pool_config(variant);
+  const wt_pool2d_params p = params(1, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode, 0, 0);
+  if (cfg != NULL) wt_f32_maxpool2d_nhwc_rows(cfg, &p, input, r0, r1, output, scratch);
+}
