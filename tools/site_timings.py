@@ -61,6 +61,7 @@ def visit(srv: Any, url: str, model_name: str, warm: bool) -> dict[str, Any]:
         drv.set_script_timeout(300)
         drv.get(url)
         wait_for(drv, "window.APP && APP.state === 'idle' ? 1 : null", 60)
+        drv.execute_script("document.getElementById('autorun').checked = false")  # the tool times one forward
         if warm:
             wait_for(drv, "window.APP.python || null", 120)
         drv.execute_script(DROP, model_name)
