@@ -834,17 +834,15 @@ static void bn_scale_shift(const float* gamma, const float* beta, const float* m
   }
 }
 
-/* Conv geometry into st->conv and kernel choice; returns the packed weight bytes. */
-static size_t conv_setup(const wt_plan* plan, const wt_op* op, vstate* st) {
-  const wt_value* wv = &plan->values[op->in[1]];
-  uint32_t a[10];
-  read_u32s(op->attrs, a, 10);
+/* The geometry convolutions and transposed convolutions share: attrs a[1..9] are groups, strides,
+ * paddings (top, left, bottom, right) and dilations; the weight is [*, *, KH, KW]. */
+static void conv_geometry(vstate* st, const wt_value* wv, const uint32_t* a, size_t output_channels) {
   wt_conv2d_params* p = &st->conv;
   p->batch = 1;
   p->input_height = st->h;
   p->input_width = st->w;
   p->input_channels = st->c;
-  p->output_channels = wv->dims[0];
+  p->output_channels = output_channels;
   p->groups = a[1];
   p->kernel_height = wv->dims[2];
   p->kernel_width = wv->dims[3];
@@ -856,6 +854,15 @@ static size_t conv_setup(const wt_plan* plan, const wt_op* op, vstate* st) {
   p->padding_right = a[7];
   p->dilation_height = a[8];
   p->dilation_width = a[9];
+}
+
+/* Conv geometry into st->conv and kernel choice; returns the packed weight bytes. */
+static size_t conv_setup(const wt_plan* plan, const wt_op* op, vstate* st) {
+  const wt_value* wv = &plan->values[op->in[1]];
+  uint32_t a[10];
+  read_u32s(op->attrs, a, 10);
+  wt_conv2d_params* p = &st->conv;
+  conv_geometry(st, wv, a, wv->dims[0]);
   st->min = wt_plan_f32(op->attrs + 44);
   st->max = wt_plan_f32(op->attrs + 48);
   st->depthwise = a[1] == st->c && wv->dims[0] == st->c && wv->dims[1] == 1;
@@ -935,22 +942,7 @@ static size_t conv_transpose_setup(const wt_plan* plan, const wt_op* op, vstate*
   uint32_t a[12];
   read_u32s(op->attrs, a, 12);
   wt_conv2d_params* p = &st->conv;
-  p->batch = 1;
-  p->input_height = st->h;
-  p->input_width = st->w;
-  p->input_channels = st->c;
-  p->output_channels = st->oc;
-  p->groups = a[1];
-  p->kernel_height = wv->dims[2];
-  p->kernel_width = wv->dims[3];
-  p->stride_height = a[2];
-  p->stride_width = a[3];
-  p->padding_top = a[4];
-  p->padding_left = a[5];
-  p->padding_bottom = a[6];
-  p->padding_right = a[7];
-  p->dilation_height = a[8];
-  p->dilation_width = a[9];
+  conv_geometry(st, wv, a, st->oc);
   p->output_padding_height = a[10];
   p->output_padding_width = a[11];
   st->min = wt_plan_f32(op->attrs + 48);

@@ -235,41 +235,19 @@ static int check_reshape(const wt_plan* plan, const wt_op* op, uint32_t index) {
   return WT_OK;
 }
 
-static int check_vision(const wt_plan* plan, const wt_op* op, uint32_t index) {
-  char detail[200];
-  const int status = wt_vision_check(plan, op, detail, sizeof detail);
-  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
-}
-
-static int check_transformer(const wt_plan* plan, const wt_op* op, uint32_t index) {
-  char detail[200];
-  const int status = wt_transformer_check(plan, op, detail, sizeof detail);
-  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
-}
-
-static int check_sequence(const wt_plan* plan, const wt_op* op, uint32_t index) {
-  char detail[200];
-  const int status = wt_sequence_check(plan, op, detail, sizeof detail);
-  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
-}
-
-static int check_attention(const wt_plan* plan, const wt_op* op, uint32_t index) {
-  char detail[200];
-  const int status = wt_attention_check(plan, op, detail, sizeof detail);
-  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
-}
-
-static int check_indexing(const wt_plan* plan, const wt_op* op, uint32_t index) {
-  char detail[200];
-  const int status = wt_indexing_check(plan, op, detail, sizeof detail);
-  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
-}
-
-static int check_dtype_op(const wt_plan* plan, const wt_op* op, uint32_t index) {
-  char detail[200];
-  const int status = wt_dtype_check(plan, op, detail, sizeof detail);
-  return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);
-}
+/* Each op family checks its own attributes into a detail string; the failure gets the op's index. */
+#define FAMILY_CHECK(name, family_check)                                        \
+  static int name(const wt_plan* plan, const wt_op* op, uint32_t index) {       \
+    char detail[200];                                                           \
+    const int status = family_check(plan, op, detail, sizeof detail);           \
+    return status == WT_OK ? WT_OK : op_fail(op, index, status, "%s", detail);  \
+  }
+FAMILY_CHECK(check_vision, wt_vision_check)
+FAMILY_CHECK(check_transformer, wt_transformer_check)
+FAMILY_CHECK(check_sequence, wt_sequence_check)
+FAMILY_CHECK(check_attention, wt_attention_check)
+FAMILY_CHECK(check_indexing, wt_indexing_check)
+FAMILY_CHECK(check_dtype_op, wt_dtype_check)
 
 /* Every operand is float32, except int64 ids where an op reads them, same-dtype reshapes, the
  * attention mask, and the dtype-aware and indexing ops (whose own rules check their dtypes). */
