@@ -2,7 +2,7 @@
 // thread never blocks on a forward pass (and the pthreads variant may block on Atomics.wait here).
 // The threaded module when the page is cross-origin isolated and more than one thread is asked for,
 // the single-threaded one otherwise. Protocol (every request has an id; every reply echoes it):
-//   {cmd: 'init', threads}                       -> {variant, threads, crossOriginIsolated, wasmBytes}
+//   {cmd: 'init', threads}                       -> {variant, threads, crossOriginIsolated}
 //   {cmd: 'load', plan: ArrayBuffer}             -> {model, inputs, outputs, stats}
 //   {cmd: 'forward', model, inputs: [typed arrays]} -> {outputs: [typed arrays]} (transferred)
 //   {cmd: 'profile', model, inputs?}             -> {steps}  (one timed forward; last inputs by default)
@@ -25,11 +25,7 @@ async function init({ threads }) {
   M = await factory();
   const got = threaded ? wanted : 1;
   await prepareThreads(M, got);
-  const wasm = await fetch(new URL(`../kernels/${name}.wasm`, import.meta.url), { method: 'HEAD' });
-  info = {
-    variant: threaded ? 'mt' : 'st', threads: got, crossOriginIsolated: Boolean(self.crossOriginIsolated),
-    wasmBytes: Number(wasm.headers.get('content-length')) || 0,
-  };
+  info = { variant: threaded ? 'mt' : 'st', threads: got, crossOriginIsolated: Boolean(self.crossOriginIsolated) };
   return info;
 }
 

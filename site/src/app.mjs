@@ -1,7 +1,7 @@
 // The page: drop or pick a model, see its summary, run it, see timings, outputs and where time goes.
 // All work happens in workers through the public API (wasm-torch.mjs); this file is only UI.
 // window.APP exposes the page's state for tests and the curious.
-import { WASMTorch } from './wasm-torch.mjs';
+import { WASMTorch, siteInfo } from './wasm-torch.mjs';
 import { parseNpy } from './runtime/npy.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -371,7 +371,7 @@ function wire() {
   $('sample').addEventListener('click', async () => {
     clearError();
     APP.state = 'loading';
-    const info = await (await fetch('site.json')).json();
+    const info = await siteInfo();
     const res = await fetch(info.sample);
     loadModel(new Uint8Array(await res.arrayBuffer()), info.sample.split('/').pop());
   });

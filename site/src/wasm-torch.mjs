@@ -125,10 +125,11 @@ function cacheOp(db, mode, fn) {
   });
 }
 
-let siteInfo = null;
-async function site() {
-  if (!siteInfo) siteInfo = await (await fetch(new URL('site.json', BASE))).json();
-  return siteInfo;
+// The site's build facts (tools/build_site.py): {version, wheel, sample}.
+let site = null;
+export function siteInfo() {
+  site ??= fetch(new URL('site.json', BASE)).then((r) => r.json());
+  return site;
 }
 
 function widen(x, i, want) {
@@ -199,8 +200,8 @@ export class WASMTorch {
     const self = new WASMTorch();
     self.rt = new WorkerClient(new URL('worker/runtime.mjs', BASE));
     const wanted = threads ?? Math.min(navigator.hardwareConcurrency || 1, 8);
-    const { variant, threads: got, crossOriginIsolated, wasmBytes } = await self.rt.call('init', { threads: wanted });
-    Object.assign(self, { variant, threads: got, crossOriginIsolated, wasmBytes });
+    const { variant, threads: got, crossOriginIsolated } = await self.rt.call('init', { threads: wanted });
+    Object.assign(self, { variant, threads: got, crossOriginIsolated });
     self.requestedThreads = wanted;
     self.cacheEnabled = cache;
     self.converter = null;
@@ -265,7 +266,7 @@ export class WASMTorch {
   }
 
   async cacheKey(bytes, weightBytes, inputSpecs) {
-    const { version } = await site();
+    const { version } = await siteInfo();
     const parts = [await sha256(bytes), weightBytes ? await sha256(weightBytes) : '-', JSON.stringify(inputSpecs), version];
     return parts.join('|');
   }
