@@ -24,7 +24,8 @@ RUNS = (("st", 1), ("mt", 2))
 # (input size, hidden, layers, batch_first, bidirectional, bias, batch, steps, given states)
 CASES = [(3, 1, 1, True, False, True, 1, 5, False), (4, 7, 2, False, False, True, 3, 5, False),
          (5, 17, 2, True, True, True, 3, 1, False), (2, 7, 1, False, True, True, 1, 5, False),
-         (3, 17, 2, True, False, True, 3, 5, True), (4, 7, 1, True, True, False, 3, 5, True)]
+         (3, 17, 2, True, False, True, 3, 5, True), (4, 7, 1, True, True, False, 3, 5, True),
+         (3, 17, 1, False, False, True, 1, 4, True)]  # batch 1, 68 gate rows: the GEMV's panel tail
 
 
 class Lstms(torch.nn.Module):
@@ -99,7 +100,7 @@ def test_lstm2_matches_torch(form):
 RECURRENT = [("gru", 3, 1, 1, True, False, True, 1, 5, False), ("gru", 4, 7, 2, False, True, True, 3, 5, True),
              ("gru", 5, 17, 1, True, False, False, 3, 1, True), ("rnn_tanh", 2, 7, 2, False, True, True, 1, 5, False),
              ("rnn_relu", 3, 17, 1, True, False, True, 3, 7, True),
-             ("rnn_tanh", 4, 3, 1, True, True, False, 3, 3, True)]
+             ("rnn_tanh", 4, 3, 1, True, True, False, 3, 3, True), ("gru", 3, 17, 1, False, False, True, 1, 4, True)]
 
 
 class Recurrents(torch.nn.Module):

@@ -3,7 +3,8 @@
  *
  * LSTM, GRU and RNN share one driver. LSTM: the input projection of the whole sequence is one GEMM (x . W_ih^T + b_ih + b_hh, W_ih
  * packed and the two biases folded at load), split by column panels across threads; then, per
- * time step, a GEMM of the previous h with the packed W_hh and a fused gate loop (gate order
+ * time step, a GEMM of the previous h with the packed W_hh (at batch 1 the f32-gemv kernel, W_hh
+ * packed in its 32-column panels) and a fused gate loop (gate order
  * i, f, g, o as torch stacks them) with the SIMD sigmoid/tanh of f32-vunary. The previous h is
  * read straight from y (its row stride is the GEMM's lda), so the only state kept is c, in the
  * model's scratch with the projections and gates: forward allocates nothing. GRU (gates r, z, n):
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "wt_elementwise.h"
+#include "wt_gemv.h"
 #include "wt_check.h"
 #include "wt_sequence.h"
 
@@ -125,6 +127,7 @@ int wt_sequence_check(const wt_plan* plan, const wt_op* op, char* detail, size_t
 typedef struct rnn_params {
   uint16_t code;
   const wt_gemm_config* gemm;
+  wt_f32_gemv_ukernel_fn gemv; /* the recurrent product at batch 1, else NULL (the GEMM) */
   const float* x;
   float *y, *h_n, *c_n;
   const float *h0, *c0; /* this direction's [B, H] slices (c: LSTM only) */
@@ -186,7 +189,10 @@ static void run_recurrent(const wt_step* s, wt_threadpool* pool) {
   size_t lda = h;
   for (size_t n = 0; n < t_count; n++) {
     const size_t t = p->reverse ? t_count - 1 - n : n;
-    wt_f32_gemm(p->gemm, bsz, g, h, h_prev, lda, p->packed_hh, gates, g, -INFINITY, INFINITY);
+    if (p->gemv != NULL)
+      p->gemv(g, h, h_prev, p->packed_hh, gates);
+    else
+      wt_f32_gemm(p->gemm, bsz, g, h, h_prev, lda, p->packed_hh, gates, g, -INFINITY, INFINITY);
     for (size_t b = 0; b < bsz; b++) {
       float* gb = gates + b * g;
       const float* xb = xw + row(p, b, t) * g;
@@ -243,7 +249,8 @@ static int build_recurrent(const wt_plan* plan, const wt_op* op, uint8_t* arena,
   if (scratch > WT_MAX_ARENA_BYTES)
     return wt_fail(WT_E_LIMIT, "a recurrent op's scratch exceeds %u bytes", WT_MAX_ARENA_BYTES);
   const size_t ih = wt_f32_gemm_packed_elements(1, g, in, gemm->nr);
-  const size_t hh = wt_f32_gemm_packed_elements(1, g, h, gemm->nr);
+  const size_t nr_hh = batch == 1 ? WT_GEMV_NR : gemm->nr;
+  const size_t hh = wt_f32_gemm_packed_elements(1, g, h, nr_hh);
   const size_t head = align_floats(sizeof(rnn_params) / sizeof(float) + 1);
   const size_t bytes = head + align_floats(ih) + align_floats(hh) + 2 * align_floats(batch * h) +
                        align_floats(g);
@@ -268,11 +275,11 @@ static int build_recurrent(const wt_plan* plan, const wt_op* op, uint8_t* arena,
   wt_f32_gemm_packw_goi(1, g, in, gemm->nr,
                         (const float*)(plan->weights + plan->values[op->in[1]].offset), bias,
                         p->packed_ih);
-  wt_f32_gemm_packw_goi(1, g, h, gemm->nr,
-                        (const float*)(plan->weights + plan->values[op->in[2]].offset),
+  wt_f32_gemm_packw_goi(1, g, h, nr_hh, (const float*)(plan->weights + plan->values[op->in[2]].offset),
                         gru ? b_hh : NULL, p->packed_hh);
   p->code = op->code;
   p->gemm = gemm;
+  if (batch == 1) p->gemv = wt_f32_gemv_ukernel(1);
   p->x = ptr(plan, op->in[0], arena, weights);
   p->h0 = state(plan, op->in[5], (size_t)k * batch * h, arena, h0, batch * h);
   if (lstm) p->c0 = state(plan, op->in[6], (size_t)k * batch * h, arena, c0, batch * h);
