@@ -145,23 +145,26 @@ class Fn(torch.nn.Module):
         return self.fn(self, *xs)
 
 
-def export_plan(module: torch.nn.Module, args: tuple, tmp_path: Any) -> bytes:
-    """The .wtm plan of a module as a user gets it: torch.export -> .pt2 file -> load -> plan."""
+def export_plan(module: torch.nn.Module, args: tuple, tmp_path: Any, decompose: bool = False) -> bytes:
+    """The .wtm plan of a module as a user gets it: torch.export (core ATen after run_decompositions
+    when `decompose`) -> .pt2 file -> load -> plan."""
     from wasm_torch.model import load
     from wasm_torch.plan import build_plan, write_plan
 
     path = tmp_path / "m.pt2"
-    torch.export.save(torch.export.export(module.eval(), args), str(path))
+    ep = torch.export.export(module.eval(), args)
+    torch.export.save(ep.run_decompositions() if decompose else ep, str(path))
     return write_plan(build_plan(load(str(path)).graph))
 
 
 def check_module_plan(module: torch.nn.Module, args: tuple, tmp_path: Any, what: str = "",
-                      codes: Any = (), runs: tuple[tuple[str, int], ...] = (("st", 1), ("mt", 2))) -> bytes:
+                      codes: Any = (), runs: tuple[tuple[str, int], ...] = (("st", 1), ("mt", 2)),
+                      decompose: bool = False) -> bytes:
     """Export a module, check its plan uses the op `codes` (one or several), and compare the plan's outputs with the
     module's on `args` (assert_plan_matches). Returns the plan."""
     from wasm_torch.plan import read_plan
 
-    plan = export_plan(module, args, tmp_path)
+    plan = export_plan(module, args, tmp_path, decompose)
     missing = ({codes} if isinstance(codes, int) else set(codes)) - {op.code for op in read_plan(plan).ops}
     assert not missing, f"{what}: the plan has no {sorted(missing)}"
     with torch.no_grad():

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 import torch
-from parity import assert_plan_matches, close
+from parity import assert_plan_matches, check_module_plan
 from wasm_torch.errors import UnsupportedError, WasmTorchError
 from wasm_torch.model import load
 from wasm_torch.plan import OpCode, build_plan, read_plan, write_plan
@@ -62,22 +62,8 @@ def _inputs() -> tuple[torch.Tensor, ...]:
 @pytest.mark.parametrize("form", ["export", "decomposed"])
 def test_lstms_and_cat_match_torch(form, tmp_path):
     torch.manual_seed(1)
-    module, args = Lstms().eval(), _inputs()
-    ep = torch.export.export(module, args)
-    path = tmp_path / "m.pt2"
-    torch.export.save(ep if form == "export" else ep.run_decompositions(), str(path))
-    plan = write_plan(build_plan(load(str(path)).graph))
-    codes = {op.code for op in read_plan(plan).ops}
-    assert (OpCode.LSTM in codes) == (form == "export") and OpCode.CAT in codes
-    with torch.no_grad():
-        refs = [t.numpy() for t in module(*args)]
-    for variant, threads in RUNS:
-        stats: dict = {}
-        outs = run_plan(plan, [a.numpy() for a in args], threads, variant, repeat=3, stats=stats)
-        assert stats["alloc_calls_during_forward"] == 0, stats
-        for i, (o, r) in enumerate(zip(outs, refs)):
-            ok, diff = close(o, r)
-            assert ok, f"{form} {variant}/{threads} output {i} ({list(r.shape)}): differs by {diff}"
+    plan = check_module_plan(Lstms(), _inputs(), tmp_path, f"lstms {form}", OpCode.CAT, RUNS, form == "decomposed")
+    assert (OpCode.LSTM in {op.code for op in read_plan(plan).ops}) == (form == "export")
 
 
 def test_lstm_projection_is_reported(tmp_path):
@@ -138,23 +124,9 @@ def _recurrent_inputs() -> tuple[torch.Tensor, ...]:
 @pytest.mark.parametrize("form", ["export", "decomposed"])
 def test_grus_rnns_and_cells_match_torch(form, tmp_path):
     torch.manual_seed(3)
-    module, args = Recurrents().eval(), _recurrent_inputs()
-    ep = torch.export.export(module, args)
-    path = tmp_path / "m.pt2"
-    torch.export.save(ep if form == "export" else ep.run_decompositions(), str(path))
-    plan = write_plan(build_plan(load(str(path)).graph))
-    codes = {op.code for op in read_plan(plan).ops}
-    assert ({OpCode.GRU, OpCode.RNN} <= codes) == (form == "export")
-    with torch.no_grad():
-        refs = [t.numpy() for t in module(*args)]
-    for variant, threads in RUNS:
-        stats: dict = {}
-        outs = run_plan(plan, [a.numpy() for a in args], threads, variant, repeat=3, stats=stats)
-        assert stats["alloc_calls_during_forward"] == 0, stats
-        assert len(outs) == len(refs)
-        for i, (o, r) in enumerate(zip(outs, refs)):
-            ok, diff = close(o, r)
-            assert ok, f"{form} {variant}/{threads} output {i} ({list(r.shape)}): differs by {diff}"
+    plan = check_module_plan(Recurrents(), _recurrent_inputs(), tmp_path, f"recurrents {form}", (), RUNS,
+                             form == "decomposed")
+    assert ({OpCode.GRU, OpCode.RNN} <= {op.code for op in read_plan(plan).ops}) == (form == "export")
 
 
 @pytest.mark.parametrize("code, params, message", [
