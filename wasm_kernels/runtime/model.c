@@ -187,6 +187,17 @@ static int describe_steps(wt_model* m, const wt_plan* plan) {
   return WT_OK;
 }
 
+void* wt_step_params(wt_step* step, size_t bytes) {
+  void* p = calloc(1, bytes);
+  if (p == NULL) {
+    wt_fail(WT_E_NOMEM, "out of memory for an op");
+    return NULL;
+  }
+  step->owned = p;
+  step->params = p;
+  return p;
+}
+
 static int build(wt_model* m, const wt_plan* plan, size_t threads) {
   int status = wt_threadpool_create(threads, &m->pool);
   if (status != WT_OK) return status;

@@ -200,10 +200,8 @@ static const void* ptr(const wt_plan* plan, uint32_t id, uint8_t* arena, const u
 
 static int build_sdpa(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
                       wt_step* step, size_t threads, size_t* scratch_bytes) {
-  sdpa_params* p = calloc(1, sizeof *p);
-  if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
-  step->owned = p;
-  step->params = p;
+  sdpa_params* p = wt_step_params(step, sizeof *p);
+  if (p == NULL) return WT_E_NOMEM;
   step->run = run_sdpa;
   const wt_value* q = &plan->values[op->in[0]];
   const wt_value* k = &plan->values[op->in[1]];
@@ -280,10 +278,8 @@ static void run_rms(const wt_step* s, wt_threadpool* pool) {
 
 static int build_rms_norm(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
                           wt_step* step, size_t threads) {
-  rms_params* p = calloc(1, sizeof *p);
-  if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
-  step->owned = p;
-  step->params = p;
+  rms_params* p = wt_step_params(step, sizeof *p);
+  if (p == NULL) return WT_E_NOMEM;
   step->run = run_rms;
   p->config = wt_f32_layernorm_config(VARIANT);
   p->x = ptr(plan, op->in[0], arena, weights);

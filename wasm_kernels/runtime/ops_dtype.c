@@ -965,10 +965,8 @@ int wt_dtype_build(const wt_plan* plan, const wt_op* op, uint8_t* arena, const u
                    wt_step* step, size_t threads, size_t* scratch_bytes) {
   /* the params, then the division flag (written by tasks, so not in the const params) */
   *scratch_bytes = 0;
-  dt_params* p = calloc(1, sizeof *p + sizeof(int));
-  if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
-  step->params = p;
-  step->owned = p;
+  dt_params* p = wt_step_params(step, sizeof *p + sizeof(int));
+  if (p == NULL) return WT_E_NOMEM;
   step->run = run_step;
   p->div_by_zero = (int*)(p + 1);
   const wt_value* x = &plan->values[op->in[0]];

@@ -284,10 +284,8 @@ static void build_index(const wt_plan* plan, const wt_op* op, index_params* p, s
 
 int wt_indexing_build(const wt_plan* plan, const wt_op* op, uint8_t* arena,
                       const uint8_t* weights, wt_step* step, size_t* scratch_bytes) {
-  index_params* p = calloc(1, sizeof *p);
-  if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
-  step->owned = p;
-  step->params = p;
+  index_params* p = wt_step_params(step, sizeof *p);
+  if (p == NULL) return WT_E_NOMEM;
   *scratch_bytes = 0;
   p->code = op->code;
   p->x = ptr(plan, op->in[0], arena, weights);

@@ -316,10 +316,8 @@ static void run_cat(const wt_step* s, wt_threadpool* pool) {
 
 static int build_cat(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
                      wt_step* step) {
-  cat_params* p = calloc(1, sizeof *p);
-  if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
-  step->owned = p;
-  step->params = p;
+  cat_params* p = wt_step_params(step, sizeof *p);
+  if (p == NULL) return WT_E_NOMEM;
   step->run = run_cat;
   const uint32_t dim = wt_plan_u32(op->attrs);
   const wt_value* y = &plan->values[op->out[0]];
@@ -358,10 +356,8 @@ static void run_flip(const wt_step* s, wt_threadpool* pool) {
 
 static int build_flip(const wt_plan* plan, const wt_op* op, uint8_t* arena, const uint8_t* weights,
                       wt_step* step) {
-  flip_params* p = calloc(1, sizeof *p);
-  if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
-  step->owned = p;
-  step->params = p;
+  flip_params* p = wt_step_params(step, sizeof *p);
+  if (p == NULL) return WT_E_NOMEM;
   step->run = run_flip;
   const uint32_t dim = wt_plan_u32(op->attrs);
   const wt_value* y = &plan->values[op->out[0]];

@@ -545,10 +545,8 @@ static void build_matmul(const wt_plan* plan, const wt_op* op, tf_params* p, siz
 int wt_transformer_build(const wt_plan* plan, const wt_op* op, uint8_t* arena,
                          const uint8_t* weights, wt_step* step, size_t threads,
                          size_t* scratch_bytes) {
-  tf_params* p = calloc(1, sizeof *p);
-  if (p == NULL) return wt_fail(WT_E_NOMEM, "out of memory for an op");
-  step->params = p;
-  step->owned = p;
+  tf_params* p = wt_step_params(step, sizeof *p);
+  if (p == NULL) return WT_E_NOMEM;
   p->code = op->code;
   p->a = ptr(plan, op->in[0], arena, weights);
   p->y = (float*)ptr(plan, op->out[0], arena, weights);

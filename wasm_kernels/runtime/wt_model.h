@@ -84,6 +84,9 @@ int wt_model_forward(const wt_model* model);
 void wt_model_set_profiling(wt_model* model, int on);
 
 /* Step kernels (ops.c): how each op code runs and how its work is split into tasks. */
+/* An op's own state block for a step: zeroed, owned by the step (freed with the model), set as its
+ * params. NULL when out of memory, with the error already recorded (return WT_E_NOMEM). */
+void* wt_step_params(wt_step* step, size_t bytes);
 void wt_step_gemm(wt_step* step, size_t threads);
 void wt_step_clamp(wt_step* step, size_t threads);
 void wt_step_add(wt_step* step, size_t threads);
